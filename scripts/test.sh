@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine: installs what the tests need (tmux for the
+# pseudo-terminal wizard test, setpriv for the unreadable-directory test), then rustfmt,
+# clippy with warnings as errors, and every unit and integration test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+if ((${#missing[@]})); then
+  echo "== installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --locked

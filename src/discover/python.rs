@@ -1,0 +1,110 @@
+//! Python facts read with tree-sitter: which module creates a FastAPI app or an APIRouter.
+
+use tree_sitter::{Node, Parser};
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ModuleFacts {
+    /// Module-level names bound to `FastAPI(...)`.
+    pub apps: Vec<String>,
+    /// Module-level names bound to `APIRouter(...)`.
+    pub routers: Vec<String>,
+}
+
+/// Parse a module and report its module-level `X = FastAPI(...)` / `X = APIRouter(...)`.
+pub fn scan(source: &[u8]) -> ModuleFacts {
+    let mut facts = ModuleFacts::default();
+    // Cheap pre-filter: most modules mention neither class.
+    if !contains(source, b"FastAPI") && !contains(source, b"APIRouter") {
+        return facts;
+    }
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return facts;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return facts;
+    };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for statement in root.children(&mut cursor) {
+        if statement.kind() != "expression_statement" {
+            continue;
+        }
+        let Some(assignment) = statement.named_child(0) else {
+            continue;
+        };
+        if assignment.kind() != "assignment" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if left.kind() != "identifier" || right.kind() != "call" {
+            continue;
+        }
+        let name = text(left, source);
+        match called_class(right, source) {
+            Some("FastAPI") => facts.apps.push(name),
+            Some("APIRouter") => facts.routers.push(name),
+            _ => {}
+        }
+    }
+    facts
+}
+
+/// `FastAPI(...)` → `FastAPI`; `fastapi.FastAPI(...)` → `FastAPI`.
+fn called_class<'s>(call: Node<'_>, source: &'s [u8]) -> Option<&'s str> {
+    let function = call.child_by_field_name("function")?;
+    let name_node = match function.kind() {
+        "identifier" => function,
+        "attribute" => function.child_by_field_name("attribute")?,
+        _ => return None,
+    };
+    std::str::from_utf8(&source[name_node.byte_range()]).ok()
+}
+
+fn text(node: Node<'_>, source: &[u8]) -> String {
+    String::from_utf8_lossy(&source[node.byte_range()]).into_owned()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_module_level_app_and_routers() {
+        let src = br#"
+from fastapi import FastAPI, APIRouter
+import fastapi
+
+app = FastAPI(title="x")
+router = APIRouter(prefix="/items")
+admin = fastapi.APIRouter()
+
+def build():
+    inner = FastAPI()  # not module level
+    return inner
+
+# app2 = FastAPI()
+"#;
+        let facts = scan(src);
+        assert_eq!(facts.apps, vec!["app"]);
+        assert_eq!(facts.routers, vec!["router", "admin"]);
+    }
+
+    #[test]
+    fn strings_and_comments_do_not_count() {
+        let src = b"doc = 'app = FastAPI()'\n# router = APIRouter()\n";
+        assert_eq!(scan(src), ModuleFacts::default());
+    }
+}

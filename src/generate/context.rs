@@ -1,0 +1,170 @@
+//! The data every template sees. Built once per run from the project and the answers.
+
+use serde::{Deserialize, Serialize};
+use tera::{Context, Tera};
+
+use super::GenerateError;
+use super::templates::Templates;
+use crate::configure::{AuthConfig, BackendKind};
+use crate::discover::{Backend, Database, Frontend, GitInfo, Migrations, Project, Workspace};
+
+/// The project as templates see it: the chosen backend only, paths relative to the root.
+#[derive(Debug, Serialize)]
+struct ProjectView<'a> {
+    name: &'a str,
+    backend: Option<&'a Backend>,
+    migrations: &'a Migrations,
+    database: &'a Database,
+    frontend: Option<&'a Frontend>,
+    workspace: Option<&'a Workspace>,
+    git: Option<&'a GitInfo>,
+    speckit: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnvFile {
+    var: Vec<EnvVar>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct EnvVar {
+    name: String,
+    required: bool,
+    secret: bool,
+    example: String,
+    purpose: String,
+    #[serde(default, skip_serializing)]
+    when: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EndpointFile {
+    endpoint: Vec<Endpoint>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct Endpoint {
+    method: String,
+    path: String,
+    summary: String,
+    auth: String,
+    status: u16,
+    group: String,
+    #[serde(default, skip_serializing)]
+    when: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckView<'a> {
+    id: &'a str,
+    title: &'a str,
+    severity: &'a str,
+    summary: &'a str,
+}
+
+pub fn build(
+    project: &Project,
+    config: &AuthConfig,
+    templates: &Templates,
+) -> Result<Context, GenerateError> {
+    let backend = match config.backend {
+        BackendKind::None => None,
+        _ => config
+            .backend_dir
+            .as_deref()
+            .and_then(|dir| project.backend_in(dir)),
+    };
+    let migrations = backend.map_or(&project.root_migrations, |b| {
+        if b.migrations.dir.is_some() {
+            &b.migrations
+        } else {
+            &project.root_migrations
+        }
+    });
+    let view = ProjectView {
+        name: &project.name,
+        backend,
+        migrations,
+        database: &project.database,
+        frontend: project.frontend.as_ref(),
+        workspace: project.workspace.as_ref(),
+        git: project.git.as_ref(),
+        speckit: project.speckit,
+    };
+    let mut ctx = Context::new();
+    ctx.insert("authgen_version", env!("CARGO_PKG_VERSION"));
+    ctx.insert("project", &view);
+    ctx.insert("config", config);
+    ctx.insert("auth_url", &format!("http://localhost:{}", config.port));
+
+    let env_file: EnvFile = data(templates, "data/env.toml")?;
+    let mut env = Vec::new();
+    for mut var in env_file.var {
+        if condition(var.when.as_deref(), &ctx, "data/env.toml")? {
+            var.example = render_str(&var.example, &ctx, "data/env.toml")?;
+            var.purpose = render_str(&var.purpose, &ctx, "data/env.toml")?;
+            env.push(var);
+        }
+    }
+    ctx.insert("env", &env);
+
+    let endpoint_file: EndpointFile = data(templates, "data/endpoints.toml")?;
+    let mut endpoints = Vec::new();
+    for mut endpoint in endpoint_file.endpoint {
+        if condition(endpoint.when.as_deref(), &ctx, "data/endpoints.toml")? {
+            endpoint.path = format!("{}{}", config.base_path, endpoint.path);
+            endpoints.push(endpoint);
+        }
+    }
+    ctx.insert("endpoints", &endpoints);
+
+    let diagnostics = crate::diagnostics::all().map_err(|e| GenerateError::Template {
+        name: "diagnostics".into(),
+        message: e.to_string(),
+    })?;
+    let checks: Vec<CheckView> = diagnostics
+        .iter()
+        .map(|d| CheckView {
+            id: &d.meta.id,
+            title: &d.meta.title,
+            severity: &d.meta.severity,
+            summary: &d.summary,
+        })
+        .collect();
+    ctx.insert("checks", &checks);
+    Ok(ctx)
+}
+
+fn data<T: for<'de> Deserialize<'de>>(
+    templates: &Templates,
+    name: &str,
+) -> Result<T, GenerateError> {
+    let text = templates.get(name).ok_or_else(|| GenerateError::Template {
+        name: name.into(),
+        message: "missing".into(),
+    })?;
+    toml::from_str(text).map_err(|e| GenerateError::Template {
+        name: name.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Evaluate a catalog/data condition; absent means true.
+pub fn condition(when: Option<&str>, ctx: &Context, origin: &str) -> Result<bool, GenerateError> {
+    let Some(expr) = when else { return Ok(true) };
+    let rendered =
+        render_str(&format!("{{% if {expr} %}}yes{{% endif %}}"), ctx, origin).map_err(|e| {
+            GenerateError::Template {
+                name: origin.into(),
+                message: format!("condition `{expr}`: {e}"),
+            }
+        })?;
+    Ok(rendered == "yes")
+}
+
+pub fn render_str(text: &str, ctx: &Context, origin: &str) -> Result<String, GenerateError> {
+    Tera::one_off(text, ctx, false).map_err(|e| GenerateError::Template {
+        name: origin.into(),
+        message: super::tera_message(&e),
+    })
+}

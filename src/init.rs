@@ -1,0 +1,410 @@
+//! `authgen init`: discover → configure → plan → apply → diagnose → document → record.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::cli::InitArgs;
+use crate::configure::{self, Answers, Configured, Mode, Prompter, RecordsMode};
+use crate::discover::{self, Project};
+use crate::generate::{self, Plan, PlanInput, Templates, sha256_hex};
+use crate::record::{Phr, Recorder};
+use crate::ui::{BOLD, ERR, OK, WARN, paint};
+use crate::{document, record};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    #[error(transparent)]
+    Configure(#[from] configure::ConfigureError),
+    #[error(transparent)]
+    Answers(#[from] configure_answers::AnswersError),
+    #[error(transparent)]
+    Generate(#[from] generate::GenerateError),
+    #[error(transparent)]
+    Apply(#[from] generate::ApplyError),
+    #[error(transparent)]
+    Record(#[from] record::RecordError),
+    #[error("writing the report: {0}")]
+    Output(#[from] io::Error),
+    #[error("after writing: {0}")]
+    Verify(String),
+}
+
+mod configure_answers {
+    pub use crate::configure::answers_file::AnswersError;
+}
+
+/// How the run ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Written,
+    NothingToDo,
+    DryRun,
+    /// Some files were kept because the user edited them.
+    Conflicts,
+}
+
+pub struct Session<'a> {
+    pub args: &'a InitArgs,
+    /// A terminal to ask on; `None` in CI or with stdin redirected.
+    pub prompter: Option<&'a mut dyn Prompter>,
+    /// The command line, for the records.
+    pub command: String,
+}
+
+pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitError> {
+    let Session {
+        args,
+        mut prompter,
+        command,
+    } = session;
+    let project = discover::discover(&args.path)?;
+    writeln!(
+        out,
+        "{}",
+        paint(BOLD, format!("authgen init · {}", project.name))
+    )?;
+    writeln!(out)?;
+    document::facts(out, &project)?;
+
+    let answers_path = answers_path(&project.root, args.config.as_deref());
+    let (file_answers, answers_text) = match configure::read_answers(&answers_path)? {
+        Some((answers, text)) => (answers, Some(text)),
+        None => (Answers::default(), None),
+    };
+    let flags = flag_answers(args);
+    let mode = match (args.yes, prompter.as_deref_mut()) {
+        (true, _) => Mode::Defaults,
+        (false, Some(p)) => Mode::Ask(p),
+        (false, None) => Mode::NoTerminal,
+    };
+    let configured = configure::configure(&project, &flags, &file_answers, mode)?;
+    if prompter.is_some() && !args.yes {
+        writeln!(out)?;
+    }
+    document::configuration(out, &configured)?;
+
+    let templates = Templates::load(args.templates.as_deref())?;
+    let plan = generate::plan(&PlanInput {
+        project: &project,
+        configured: &configured,
+        templates: &templates,
+        answers_path: &answers_path,
+        answers_text: answers_text.as_deref(),
+        force: args.force,
+    })?;
+    document::plan(out, &plan, args.dry_run)?;
+
+    if args.dry_run {
+        writeln!(
+            out,
+            "{} nothing was written (--dry-run).",
+            paint(OK, "Dry run:")
+        )?;
+        return Ok(if plan.conflicts().next().is_some() {
+            Outcome::Conflicts
+        } else {
+            Outcome::DryRun
+        });
+    }
+    let conflicts = plan.conflicts().count();
+    if plan.is_noop() {
+        if conflicts == 0 {
+            writeln!(
+                out,
+                "{} every file is up to date; nothing to do.",
+                paint(OK, "Up to date:")
+            )?;
+            return Ok(Outcome::NothingToDo);
+        }
+        writeln!(
+            out,
+            "{} nothing else to do; {conflicts} edited file{} kept (see the diff above, --force replaces).",
+            paint(WARN, "Conflicts:"),
+            document::plural(conflicts)
+        )?;
+        return Ok(Outcome::Conflicts);
+    }
+
+    let applied = generate::apply(&plan)?;
+    let verified = if args.no_doctor {
+        None
+    } else {
+        Some(verify(&plan)?)
+    };
+    if let Some(count) = verified {
+        writeln!(out, "{}", paint(BOLD, "Checks"))?;
+        writeln!(
+            out,
+            "  {} {count} written file{} read back: content and manifest hashes match",
+            paint(OK, "✓"),
+            document::plural(count)
+        )?;
+        writeln!(out)?;
+    }
+    document::summary(out, &plan, &applied, &configured)?;
+
+    let records_on = match configured.config.records {
+        RecordsMode::On => true,
+        RecordsMode::Off => false,
+        RecordsMode::Auto => project.speckit,
+    };
+    if records_on {
+        write_records(
+            &project,
+            &configured,
+            &plan,
+            &applied,
+            verified,
+            &templates,
+            args,
+            prompter,
+            &command,
+            out,
+        )?;
+    }
+    Ok(if conflicts > 0 {
+        Outcome::Conflicts
+    } else {
+        Outcome::Written
+    })
+}
+
+fn answers_path(root: &Path, config: Option<&Path>) -> PathBuf {
+    match config {
+        Some(path) if path.is_absolute() => path.to_path_buf(),
+        Some(path) => std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf()),
+        None => root.join(configure::ANSWERS_FILE),
+    }
+}
+
+/// The answers given as flags or `AUTHGEN_*` variables (clap has merged the two).
+pub fn flag_answers(args: &InitArgs) -> Answers {
+    Answers {
+        backend: args.backend,
+        backend_dir: args.backend_dir.clone(),
+        auth_dir: args.auth_dir.clone(),
+        base_path: None,
+        port: None,
+        methods: args.methods.clone(),
+        email_verification: args.email_verification,
+        algorithm: args.algorithm,
+        session_validation: args.session_validation,
+        access_minutes: args.access_minutes,
+        session_days: args.session_days,
+        cors_origins: args.cors_origins.clone(),
+        deploy: args.deploy,
+        records: args.records,
+    }
+}
+
+/// Read back every written file: it must hold exactly what the plan rendered.
+fn verify(plan: &Plan) -> Result<usize, InitError> {
+    let mut count = 0;
+    for change in plan.changes.iter().filter(|c| c.writes()) {
+        let bytes = std::fs::read(&change.target)
+            .map_err(|e| InitError::Verify(format!("{}: {e}", change.path)))?;
+        let expected = change.new.as_deref().unwrap_or_default();
+        if sha256_hex(&bytes) != sha256_hex(expected.as_bytes()) {
+            return Err(InitError::Verify(format!(
+                "{}: content differs from what was written",
+                change.path
+            )));
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_records(
+    project: &Project,
+    configured: &Configured,
+    plan: &Plan,
+    applied: &generate::Applied,
+    verified: Option<usize>,
+    templates: &Templates,
+    args: &InitArgs,
+    prompter: Option<&mut dyn Prompter>,
+    command: &str,
+    out: &mut dyn Write,
+) -> Result<(), InitError> {
+    let branch = project.git.as_ref().and_then(|g| g.branch.as_deref());
+    let recorder = Recorder {
+        root: &project.root,
+        branch,
+        user: git_user(&project.root),
+        command,
+        date: chrono::Local::now().format("%Y-%m-%d").to_string(),
+    };
+    let c = &configured.config;
+    let answers: Vec<String> = configured
+        .origins
+        .iter()
+        .map(|(key, origin)| format!("- {key}: {} ({origin})", answer_value(c, key)))
+        .collect();
+    let written: Vec<String> = applied.written.clone();
+    let template_files: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|ch| ch.writes() && matches!(ch.source, generate::Source::Template(_)))
+        .map(|ch| ch.path.clone())
+        .collect();
+    let conflicts: Vec<String> = plan.conflicts().map(|ch| ch.path.clone()).collect();
+    let answers_file = plan
+        .changes
+        .iter()
+        .find(|ch| ch.source == generate::Source::Answers)
+        .map(|ch| ch.path.clone());
+    let phrs = vec![
+        Phr {
+            title: "Configure authentication".into(),
+            stage: "plan",
+            labels: vec!["authgen", "auth", "configuration"],
+            prompt: format!("`{command}`"),
+            response: format!(
+                "Answers recorded in authgen.toml:\n\n{}",
+                answers.join("\n")
+            ),
+            outcome: format!(
+                "- Impact: auth server in `{}/`, {} tokens, {} session validation.\n- Next prompts: generate the auth server.",
+                c.auth_dir, c.algorithm, c.session_validation
+            ),
+            files: answers_file.into_iter().collect(),
+            tests: Vec::new(),
+        },
+        Phr {
+            title: "Generate auth server and docs".into(),
+            stage: "green",
+            labels: vec!["authgen", "auth", "generation"],
+            prompt: format!("`{command}`"),
+            response: format!(
+                "Wrote {} file(s):\n\n{}{}",
+                written.len(),
+                written
+                    .iter()
+                    .map(|p| format!("- {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                if conflicts.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "\n\nKept because edited (conflicts):\n\n{}",
+                        conflicts
+                            .iter()
+                            .map(|p| format!("- {p}"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                }
+            ),
+            outcome: format!(
+                "- Impact: {} generated file(s) recorded in .authgen/manifest.toml.\n- Next prompts: review SETUP.md in `{}/`.",
+                template_files.len(),
+                c.auth_dir
+            ),
+            files: written.clone(),
+            tests: Vec::new(),
+        },
+        Phr {
+            title: "Check generated files".into(),
+            stage: "misc",
+            labels: vec!["authgen", "auth", "diagnostics"],
+            prompt: format!("`{command}` (post-write checks)"),
+            response: match verified {
+                Some(n) => {
+                    format!("{n} written file(s) read back; content and manifest hashes match.")
+                }
+                None => "Checks skipped (--no-doctor).".to_owned(),
+            },
+            outcome: "- Next prompts: run `authgen doctor` after editing the generated code."
+                .into(),
+            files: Vec::new(),
+            tests: verified
+                .map(|n| vec![format!("post-write verification of {n} file(s)")])
+                .unwrap_or_default(),
+        },
+    ];
+    let records = recorder.write_phrs(&phrs)?;
+    writeln!(out, "\n{}", paint(BOLD, "Records"))?;
+    for path in &records {
+        writeln!(out, "  {} {path}", paint(OK, "✓"))?;
+    }
+
+    let missing = recorder.missing_adrs();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let consent = if args.adr {
+        true
+    } else if let (Some(p), false) = (prompter, args.yes) {
+        p.confirm(
+            &format!(
+                "Write {} architecture decision record{} ({})?",
+                missing.len(),
+                document::plural(missing.len()),
+                missing.join(", ")
+            ),
+            true,
+            "written to history/adr/; you can edit them afterwards",
+        )
+        .map_err(configure::ConfigureError::from)?
+    } else {
+        false
+    };
+    if consent {
+        let ctx = generate::context::build(project, c, templates)?;
+        for path in recorder.write_adrs(templates, &ctx)? {
+            writeln!(out, "  {} {path}", paint(OK, "✓"))?;
+        }
+    } else {
+        writeln!(
+            out,
+            "  {} ADRs not written ({}); pass --adr to write them",
+            paint(ERR, "·"),
+            missing.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn answer_value(c: &configure::AuthConfig, key: &str) -> String {
+    match key {
+        "backend" => match &c.backend_dir {
+            Some(dir) => format!("{} in {}", c.backend, configure::display_dir(dir)),
+            None => c.backend.to_string(),
+        },
+        "auth_dir" => c.auth_dir.clone(),
+        "methods" => c
+            .methods
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        "email_verification" => c.email_verification.to_string(),
+        "algorithm" => c.algorithm.to_string(),
+        "session_validation" => c.session_validation.to_string(),
+        "access_minutes" => c.access_minutes.to_string(),
+        "session_days" => c.session_days.to_string(),
+        "cors_origins" => c.cors_origins.join(", "),
+        "deploy" => c.deploy.to_string(),
+        "base_path" => c.base_path.clone(),
+        "port" => c.port.to_string(),
+        "records" => c.records.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn git_user(root: &Path) -> String {
+    git2::Repository::discover(root)
+        .ok()
+        .and_then(|r| r.config().ok())
+        .or_else(|| git2::Config::open_default().ok())
+        .and_then(|c| c.get_string("user.name").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_owned())
+}

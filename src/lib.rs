@@ -1,0 +1,15 @@
+//! authgen: put a working, secure authentication system into an existing repository.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! [`discover`] → [`configure`] → [`generate`] (plan, apply) → [`document`] → [`record`].
+//! `main.rs` only parses arguments and calls [`init::run`].
+
+pub mod cli;
+pub mod configure;
+pub mod diagnostics;
+pub mod discover;
+pub mod document;
+pub mod generate;
+pub mod init;
+pub mod record;
+pub mod ui;
