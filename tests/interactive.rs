@@ -15,9 +15,10 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Tmux {
+    /// A tmux server of its own (`name` keeps parallel tests apart) running `command`.
+    fn start(name: &str, command: &str) -> Tmux {
         let tmux = Tmux {
-            socket: format!("authgen-test-{}", std::process::id()),
+            socket: format!("authgen-test-{}-{name}", std::process::id()),
             session: "wizard",
         };
         let status = Command::new("tmux")
@@ -138,7 +139,7 @@ fn wizard_answers_equal_flags() {
         asked.display(),
         bin.display()
     );
-    let tmux = Tmux::start(&command);
+    let tmux = Tmux::start("wizard", &command);
 
     tmux.wait_for("Where should the auth server go?");
     tmux.keys(&["Enter"]); // default: auth-server
@@ -216,7 +217,7 @@ fn escape_at_a_prompt_cancels_and_writes_nothing() {
         repo.display(),
         bin.display()
     );
-    let tmux = Tmux::start(&command);
+    let tmux = Tmux::start("escape", &command);
     tmux.wait_for("Where should the auth server go?");
     tmux.keys(&["Escape"]);
     tmux.wait_for("AUTHGEN-EXIT=");
