@@ -260,6 +260,12 @@ pub fn plan(out: &mut dyn Write, plan: &Plan, show_diffs: bool) -> io::Result<()
             )?;
         }
     }
+    let width = plan
+        .changes
+        .iter()
+        .map(|c| c.path.chars().count())
+        .max()
+        .unwrap_or(0);
     for change in &plan.changes {
         let (word, style) = match &change.action {
             Action::Create => ("create", OK),
@@ -279,7 +285,7 @@ pub fn plan(out: &mut dyn Write, plan: &Plan, show_diffs: bool) -> io::Result<()
         };
         writeln!(
             out,
-            "  {} {}  {}",
+            "  {} {:<width$}  {}",
             paint(style, format!("{word:<9}")),
             change.path,
             paint(DIM, detail)
