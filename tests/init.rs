@@ -156,11 +156,20 @@ fn init_writes_into_discovered_places_and_a_second_run_changes_nothing() {
                 "{manifest}"
             );
         }
-        assert!(
-            first.stdout.contains("Done: wrote 6 files"),
-            "{}",
-            first.stdout
-        );
+        assert!(first.stdout.contains("Done: wrote "), "{}", first.stdout);
+        for file in [
+            "Cargo.toml",
+            "src/main.rs",
+            "src/keys.rs",
+            "migrations/0001_init.sql",
+            "tests/api.rs",
+        ] {
+            assert!(
+                repo.join("auth-server").join(file).is_file(),
+                "{}: {file}",
+                expect.fixture
+            );
+        }
 
         let after_first = snapshot(&repo);
         let second = run(&["init", "--yes"], &repo);
@@ -424,7 +433,7 @@ fn bad_answers_are_clear_errors() {
 
 #[test]
 fn template_overrides_are_reported_and_can_add_files() {
-    let (_tmp, repo) = copy_fixture("axum-workspace");
+    let (_tmp, repo) = copy_fixture("empty");
     let overrides = repo.parent().unwrap().join("my-templates");
     std::fs::create_dir_all(overrides.join("docs")).unwrap();
     std::fs::write(
@@ -433,20 +442,17 @@ fn template_overrides_are_reported_and_can_add_files() {
     )
     .unwrap();
     std::fs::write(
-        overrides.join("extra.toml.tera"),
-        "[package]\nname = \"auth-server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        overrides.join("CODEOWNERS.tera"),
+        "{{ config.auth_dir }}/ @security-team\n",
     )
     .unwrap();
     std::fs::write(
         overrides.join("catalog.toml"),
-        "[[file]]\ntemplate = \"extra.toml.tera\"\noutput = \"{{ config.auth_dir }}/Cargo.toml\"\n",
+        "[[file]]\ntemplate = \"CODEOWNERS.tera\"\noutput = \".github/CODEOWNERS\"\n",
     )
     .unwrap();
-    let workspace_before = read(&repo.join("Cargo.toml"));
-    let run = run(
-        &["init", "--yes", "--templates", overrides.to_str().unwrap()],
-        &repo,
-    );
+    let t = overrides.to_str().unwrap();
+    let run = run(&["init", "--yes", "--templates", t], &repo);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("docs/README.md.tera overridden from"),
@@ -454,29 +460,42 @@ fn template_overrides_are_reported_and_can_add_files() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("extra.toml.tera added from"),
+        run.stdout.contains("CODEOWNERS.tera added from"),
         "{}",
         run.stdout
     );
     assert_eq!(
         read(&repo.join("auth-server/README.md")),
-        "# axum-workspace auth server (our template)\n"
+        "# empty auth server (our template)\n"
     );
-    // The plan writes a crate into auth-server/, so the workspace gains it as a member,
-    // with the existing comments and layout kept.
+    assert_eq!(
+        read(&repo.join(".github/CODEOWNERS")),
+        "auth-server/ @security-team\n"
+    );
+    let again = self::run(&["init", "--yes", "--templates", t], &repo);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
+#[test]
+fn the_auth_server_joins_an_existing_cargo_workspace() {
+    let (_tmp, repo) = copy_fixture("axum-workspace");
+    let before = read(&repo.join("Cargo.toml"));
+    let run = run(&["init", "--yes"], &repo);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("update    Cargo.toml"),
+        "{}",
+        run.stdout
+    );
     let workspace = read(&repo.join("Cargo.toml"));
-    assert!(workspace.contains("\"auth-server\""), "{workspace}");
-    let kept: Vec<&str> = workspace_before
-        .lines()
-        .filter(|l| l.trim_start().starts_with('#'))
-        .collect();
-    for comment in kept {
+    assert!(
+        workspace.contains("    \"crates/core\",\n    \"auth-server\",\n]"),
+        "{workspace}"
+    );
+    for comment in before.lines().filter(|l| l.trim_start().starts_with('#')) {
         assert!(workspace.contains(comment), "comment {comment:?} lost");
     }
-    let again = self::run(
-        &["init", "--yes", "--templates", overrides.to_str().unwrap()],
-        &repo,
-    );
+    let again = self::run(&["init", "--yes"], &repo);
     assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
 }
 

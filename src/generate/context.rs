@@ -96,6 +96,9 @@ pub fn build(
     ctx.insert("project", &view);
     ctx.insert("config", config);
     ctx.insert("auth_url", &format!("http://localhost:{}", config.port));
+    let crate_name = crate_name(&config.auth_dir);
+    ctx.insert("crate_ident", &crate_name.replace('-', "_"));
+    ctx.insert("crate_name", &crate_name);
 
     let env_file: EnvFile = data(templates, "data/env.toml")?;
     let mut env = Vec::new();
@@ -167,4 +170,24 @@ pub fn render_str(text: &str, ctx: &Context, origin: &str) -> Result<String, Gen
         name: origin.into(),
         message: super::tera_message(&e),
     })
+}
+
+/// A Cargo package name from the auth server's directory: `services/Auth Server` → `auth-server`.
+fn crate_name(auth_dir: &str) -> String {
+    let last = auth_dir.rsplit('/').next().unwrap_or(auth_dir);
+    let mut name: String = last
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    name = name.trim_matches('-').to_owned();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("auth-{name}").trim_end_matches('-').to_owned();
+    }
+    name
 }
