@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs what the tests need (tmux for the
-# pseudo-terminal wizard test, setpriv for the unreadable-directory test), then rustfmt,
-# clippy with warnings as errors, and every unit and integration test.
+# pseudo-terminal wizard test, setpriv for the unreadable-directory test, PostgreSQL for the
+# generated server), then rustfmt, clippy with warnings as errors, and every unit and
+# integration test with a throwaway PostgreSQL (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""
@@ -20,5 +23,5 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
-echo "== cargo test"
-cargo test --locked
+echo "== cargo test (with a throwaway PostgreSQL)"
+bash scripts/with-postgres.sh cargo test --locked
