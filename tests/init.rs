@@ -213,12 +213,14 @@ fn docs_use_the_repos_real_paths() {
     let setup = read(&repo.join("auth-server/SETUP.md"));
     assert!(setup.contains("apps/api"), "SETUP.md names the backend dir");
     assert!(
-        setup.contains("GOOGLE_CLIENT_ID"),
-        "SETUP.md lists the Google variables"
+        run.stdout
+            .contains("google: recorded, but this version of authgen does not generate them yet"),
+        "{}",
+        run.stdout
     );
     assert!(
-        !setup.contains("GITHUB_CLIENT_ID"),
-        "SETUP.md lists no GitHub variables"
+        !setup.contains("GOOGLE_CLIENT_ID"),
+        "no variables for code that is not generated"
     );
     let api = read(&repo.join("auth-server/API_DOCUMENTATION.md"));
     assert!(api.contains("/api/auth/signin"));
@@ -502,34 +504,9 @@ fn the_auth_server_joins_an_existing_cargo_workspace() {
 #[test]
 fn obsolete_generated_files_are_removed_unless_edited() {
     let (_tmp, repo) = copy_fixture("empty");
-    let overrides = repo.parent().unwrap().join("t");
-    std::fs::create_dir_all(&overrides).unwrap();
-    std::fs::write(
-        overrides.join("fly.toml.tera"),
-        "app = \"{{ project.name }}\"\n",
-    )
-    .unwrap();
-    std::fs::write(overrides.join("railway.json.tera"), "{}\n").unwrap();
-    std::fs::write(
-        overrides.join("catalog.toml"),
-        "[[file]]\ntemplate = \"fly.toml.tera\"\noutput = \"{{ config.auth_dir }}/fly.toml\"\nwhen = \"config.deploy == 'fly'\"\n\
-         [[file]]\ntemplate = \"railway.json.tera\"\noutput = \"{{ config.auth_dir }}/railway.json\"\nwhen = \"config.deploy == 'railway'\"\n",
-    )
-    .unwrap();
-    let t = overrides.to_str().unwrap();
-    assert_eq!(
-        run(
-            &["init", "--yes", "--templates", t, "--deploy", "fly"],
-            &repo
-        )
-        .code,
-        0
-    );
+    assert_eq!(run(&["init", "--yes", "--deploy", "fly"], &repo).code, 0);
     assert!(repo.join("auth-server/fly.toml").is_file());
-    let switched = run(
-        &["init", "--yes", "--templates", t, "--deploy", "railway"],
-        &repo,
-    );
+    let switched = run(&["init", "--yes", "--deploy", "railway"], &repo);
     assert_eq!(switched.code, 0, "{}", switched.stdout);
     assert!(
         switched.stdout.contains("remove    auth-server/fly.toml"),
@@ -537,19 +514,21 @@ fn obsolete_generated_files_are_removed_unless_edited() {
         switched.stdout
     );
     assert!(!repo.join("auth-server/fly.toml").exists());
+    assert!(repo.join("auth-server/railway.json").is_file());
     // Edited, then obsolete: kept.
     std::fs::write(repo.join("auth-server/railway.json"), "{\"build\": {}}\n").unwrap();
-    let back = run(
-        &["init", "--yes", "--templates", t, "--deploy", "fly"],
-        &repo,
-    );
+    let back = run(&["init", "--yes", "--deploy", "fly"], &repo);
     assert_eq!(back.code, 1, "{}", back.stdout);
     assert!(
         back.stdout.contains("no longer generated, but edited"),
         "{}",
         back.stdout
     );
-    assert!(repo.join("auth-server/railway.json").is_file());
+    assert_eq!(
+        read(&repo.join("auth-server/railway.json")),
+        "{\"build\": {}}\n"
+    );
+    assert!(repo.join("auth-server/fly.toml").is_file());
 }
 
 #[test]
