@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs what the tests need (tmux for the
 # pseudo-terminal wizard test, setpriv for the unreadable-directory test, PostgreSQL for the
-# generated server), then rustfmt, clippy with warnings as errors, and every unit and
+# generated server, Redis for its shared rate limits), then rustfmt, clippy with warnings as errors, and every unit and
 # integration test with a throwaway PostgreSQL (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""

@@ -25,8 +25,11 @@ stop() {
 trap stop EXIT
 "${as_owner[@]}" "$pgbin/initdb" -D "$dir/data" -U authgen --auth=trust -E UTF8 >/dev/null
 "${as_owner[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
   start >/dev/null
 export DATABASE_URL="postgres://authgen@127.0.0.1:$port/postgres"
 export PGBIN="$pgbin" PGHOST=127.0.0.1 PGPORT="$port" PGUSER=authgen
+# For tests that stop and restart the server (database-outage tests).
+export TEST_PG_DATA="$dir/data" TEST_PG_CTL="$pgbin/pg_ctl" TEST_PG_OPTIONS="-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+[ "$(id -u)" = 0 ] && export TEST_PG_AS_POSTGRES=1
 "$@"
