@@ -412,5 +412,22 @@ fn generated_servers_build_lint_test_and_serve() {
     );
     let binary = target_dir().join("debug/auth-server");
     two_replicas(&binary, &env);
+    redis_outage(&binary, &env, redis);
     database_outage(&binary, &env);
+}
+
+/// Redis goes away under a running server: sign-in keeps working, limited per process.
+fn redis_outage(binary: &Path, env: &[(&str, String)], redis: Redis) {
+    let server = start(binary, env);
+    let email = format!("no-redis-{}@example.com", std::process::id());
+    sign_up(&server.base, &email);
+    drop(redis);
+    let (status, body) = post(
+        &format!("{}/signin", server.base),
+        json!({ "email": email, "password": "correct horse battery" }),
+    );
+    assert_eq!(status, 200, "sign-in survives a Redis outage: {body}");
+    let wrong = json!({ "email": email, "password": "wrong password" });
+    let statuses: Vec<u16> = (0..5).map(|_| post(&format!("{}/signin", server.base), wrong.clone()).0).collect();
+    assert_eq!(statuses, [401, 401, 401, 401, 429], "the in-process limiter takes over");
 }
