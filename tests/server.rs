@@ -428,6 +428,12 @@ fn redis_outage(binary: &Path, env: &[(&str, String)], redis: Redis) {
     );
     assert_eq!(status, 200, "sign-in survives a Redis outage: {body}");
     let wrong = json!({ "email": email, "password": "wrong password" });
-    let statuses: Vec<u16> = (0..5).map(|_| post(&format!("{}/signin", server.base), wrong.clone()).0).collect();
-    assert_eq!(statuses, [401, 401, 401, 401, 429], "the in-process limiter takes over");
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| post(&format!("{}/signin", server.base), wrong.clone()).0)
+        .collect();
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 429],
+        "the in-process limiter takes over"
+    );
 }
