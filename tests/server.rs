@@ -83,17 +83,20 @@ fn random_secret() -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct Running {
-    child: Child,
-    base: String,
-    log: PathBuf,
+/// A child process killed when dropped, so a failing assertion leaves nothing running.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+struct Running {
+    _process: Process,
+    base: String,
+    log: PathBuf,
 }
 
 fn start(binary: &Path, env: &[(&str, String)]) -> Running {
@@ -111,7 +114,7 @@ fn start(binary: &Path, env: &[(&str, String)]) -> Running {
     }
     let child = command.spawn().unwrap();
     let running = Running {
-        child,
+        _process: Process(child),
         base: format!("http://127.0.0.1:{port}/api/auth"),
         log,
     };
@@ -251,40 +254,35 @@ fn exercise(
 }
 
 struct Redis {
-    child: Child,
+    _process: Process,
     url: String,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_redis() -> Redis {
     let port = free_port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server is installed (scripts/test.sh installs it)");
+    let process = Process(
+        Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/test.sh installs it)"),
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "redis did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
     Redis {
-        child,
+        _process: process,
         url: format!("redis://127.0.0.1:{port}"),
     }
 }
