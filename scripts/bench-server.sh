@@ -6,6 +6,9 @@
 #
 #   bash scripts/bench-server.sh            # 10 s per endpoint
 #   BENCH_SECONDS=30 bash scripts/bench-server.sh
+#
+# PostgreSQL runs on the same 2 cores, so the server gets DATABASE_POOL_SIZE=4 (about twice
+# the cores; BENCH_POOL_SIZE overrides): more backends only contend for the same CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -73,7 +76,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 base="http://127.0.0.1:$port/api/auth"
 secret=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 env -i PATH="$PATH" DATABASE_URL="$DATABASE_URL" AUTH_SECRET="$secret" PORT="$port" RUST_LOG=warn \
-  CORS_ORIGINS=http://localhost:3000 RATE_LIMIT_SIGN_IN=1000000 RATE_LIMIT_SIGN_UP=1000000 "$CARGO_TARGET_DIR/release/auth-server" >"$work/server.log" 2>&1 &
+  CORS_ORIGINS=http://localhost:3000 RATE_LIMIT_SIGN_IN=1000000 RATE_LIMIT_SIGN_UP=1000000 DATABASE_POOL_SIZE=${BENCH_POOL_SIZE:-4} "$CARGO_TARGET_DIR/release/auth-server" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fs "$base/health" >/dev/null 2>&1 && break; sleep 0.1; done
 
