@@ -25,4 +25,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (with a throwaway PostgreSQL)"
-bash scripts/with-postgres.sh cargo test --locked
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bash scripts/with-postgres.sh cargo test --locked 2>&1 | tee "$log"
+# One closing line for the whole suite (cargo prints one per test binary, the last being the
+# doc-tests' "0 passed").
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\nauthgen: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"
