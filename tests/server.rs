@@ -133,16 +133,7 @@ fn start(binary: &Path, env: &[(&str, String)]) -> Running {
 }
 
 fn post(url: &str, body: Value) -> (u16, Value) {
-    match ureq::post(url).send_json(body) {
-        Ok(response) => (
-            response.status(),
-            response.into_json().unwrap_or(Value::Null),
-        ),
-        Err(ureq::Error::Status(code, response)) => {
-            (code, response.into_json().unwrap_or(Value::Null))
-        }
-        Err(err) => panic!("{url}: {err}"),
-    }
+    answer(url, ureq::post(url).send_json(body))
 }
 
 fn get(url: &str, token: Option<&str>) -> (u16, Value) {
@@ -150,14 +141,16 @@ fn get(url: &str, token: Option<&str>) -> (u16, Value) {
     if let Some(token) = token {
         request = request.set("Authorization", &format!("Bearer {token}"));
     }
-    match request.call() {
-        Ok(response) => (
+    answer(url, request.call())
+}
+
+/// Status and JSON body, whatever the status (ureq reports 4xx/5xx as errors).
+fn answer(url: &str, result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => (
             response.status(),
             response.into_json().unwrap_or(Value::Null),
         ),
-        Err(ureq::Error::Status(code, response)) => {
-            (code, response.into_json().unwrap_or(Value::Null))
-        }
         Err(err) => panic!("{url}: {err}"),
     }
 }
