@@ -18,7 +18,7 @@ pub enum InitError {
     #[error(transparent)]
     Configure(#[from] configure::ConfigureError),
     #[error(transparent)]
-    Answers(#[from] configure_answers::AnswersError),
+    Answers(#[from] crate::configure::AnswersError),
     #[error(transparent)]
     Generate(#[from] generate::GenerateError),
     #[error(transparent)]
@@ -29,10 +29,6 @@ pub enum InitError {
     Output(#[from] io::Error),
     #[error("after writing: {0}")]
     Verify(String),
-}
-
-mod configure_answers {
-    pub use crate::configure::answers_file::AnswersError;
 }
 
 /// How the run ended, for the exit code.

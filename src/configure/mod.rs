@@ -1,7 +1,7 @@
 //! Stage 2: the answers. Each comes from, in order of precedence: a flag or `AUTHGEN_*`
 //! variable, `authgen.toml`, a prompt, or the default (often derived from discovery).
 
-pub(crate) mod answers_file;
+mod answers_file;
 mod options;
 mod prompt;
 
@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use answers_file::{ANSWERS_FILE, read_answers, render_answers};
+pub use answers_file::{ANSWERS_FILE, AnswersError, read_answers, render_answers};
 pub use options::{
     Algorithm, BackendKind, DeployTarget, EmailVerification, Method, RecordsMode, SessionValidation,
 };
@@ -104,16 +104,6 @@ pub enum ConfigureError {
     Invalid(String),
     #[error(transparent)]
     Prompt(#[from] PromptError),
-}
-
-impl ConfigureError {
-    /// The flags of the missing answers, for the error message.
-    pub fn missing_flags(&self) -> Vec<&'static str> {
-        match self {
-            ConfigureError::Missing(questions) => questions.iter().map(|q| q.flag).collect(),
-            _ => Vec::new(),
-        }
-    }
 }
 
 /// A question `init` can ask. Every one has a flag.

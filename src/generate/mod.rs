@@ -131,10 +131,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn count(&self, pred: impl Fn(&Action) -> bool) -> usize {
-        self.changes.iter().filter(|c| pred(&c.action)).count()
-    }
-
     pub fn is_noop(&self) -> bool {
         self.changes
             .iter()
