@@ -52,6 +52,9 @@ pub fn facts(out: &mut dyn Write, project: &Project) -> io::Result<()> {
                 plural(backend.routers.len())
             ));
         }
+        if let Some(engine) = &backend.engine {
+            parts.push(format!("engine {}.{}", engine.module, engine.name));
+        }
         parts.push(format!("deps in {}", backend.manifest));
         line(out, &yes, "API backend", &parts.join(" · "))?;
         if backend.migrations.kind != MigrationKind::None {

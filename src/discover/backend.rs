@@ -3,7 +3,7 @@
 use super::inventory::{Inventory, file_name, parent};
 use super::{
     AuthServer, AuthServerKind, Backend, BackendFramework, Frontend, MigrationKind, Migrations,
-    Workspace, join_rel, python,
+    PythonName, Workspace, join_rel, python,
 };
 
 pub fn find_backends(inv: &Inventory, warnings: &mut Vec<String>) -> Vec<Backend> {
@@ -30,6 +30,9 @@ pub fn find_backends(inv: &Inventory, warnings: &mut Vec<String>) -> Vec<Backend
             entry: inv.has_file(&entry).then_some(entry),
             app_var: None,
             package: None,
+            import_root: None,
+            engine: None,
+            tests_dir: None,
             routers: Vec::new(),
             manifest: manifest.clone(),
             migrations,
@@ -74,6 +77,7 @@ fn python_candidate_dirs(inv: &Inventory, warnings: &mut Vec<String>) -> Vec<Str
 fn fastapi_backend(inv: &Inventory, dir: String, warnings: &mut Vec<String>) -> Backend {
     let mut apps: Vec<(String, String)> = Vec::new();
     let mut routers = Vec::new();
+    let mut engines: Vec<(String, String)> = Vec::new();
     for file in inv.under(&dir) {
         if !file.ends_with(".py") || is_test_module(file) {
             continue;
@@ -92,6 +96,9 @@ fn fastapi_backend(inv: &Inventory, dir: String, warnings: &mut Vec<String>) -> 
         if !facts.routers.is_empty() {
             routers.push(file.clone());
         }
+        if let Some(var) = facts.engines.into_iter().next() {
+            engines.push((file.clone(), var));
+        }
     }
     // The conventional entry-point names first, then the shallowest file.
     apps.sort_by_key(|(file, _)| {
@@ -107,11 +114,30 @@ fn fastapi_backend(inv: &Inventory, dir: String, warnings: &mut Vec<String>) -> 
         .map(parent)
         .filter(|pkg| inv.has_file(&join_rel(pkg, "__init__.py")))
         .map(str::to_owned);
+    let import_root = package.as_deref().map(|pkg| import_root(inv, &dir, pkg));
+    // The engine the app itself uses: inside the importable tree, shallowest first.
+    engines.sort_by_key(|(file, _)| (file.matches('/').count(), file.clone()));
+    let engine = import_root.as_deref().and_then(|root| {
+        engines.iter().find_map(|(file, var)| {
+            Some(PythonName {
+                module: module_name(root, file)?,
+                name: var.clone(),
+            })
+        })
+    });
     let pyproject = join_rel(&dir, "pyproject.toml");
-    let manifest = if inv.has_file(&pyproject)
-        && inv
-            .read_text(&pyproject, &mut Vec::new())
-            .is_some_and(|t| pyproject_dependencies(&t).iter().any(|d| d == "fastapi"))
+    let pyproject_text = inv
+        .has_file(&pyproject)
+        .then(|| inv.read_text(&pyproject, &mut Vec::new()))
+        .flatten();
+    let tests_dir = pyproject_text
+        .as_deref()
+        .and_then(pytest_testpath)
+        .map(|p| join_rel(&dir, p.trim_start_matches("./").trim_end_matches('/')))
+        .or_else(|| Some(join_rel(&dir, "tests")).filter(|t| inv.has_dir(t)));
+    let manifest = if pyproject_text
+        .as_deref()
+        .is_some_and(|t| pyproject_dependencies(t).iter().any(|d| d == "fastapi"))
     {
         pyproject
     } else {
@@ -124,10 +150,55 @@ fn fastapi_backend(inv: &Inventory, dir: String, warnings: &mut Vec<String>) -> 
         entry,
         app_var,
         package,
+        import_root,
+        engine,
+        tests_dir,
         routers,
         manifest,
         migrations,
     }
+}
+
+/// The directory a package is imported from: the parent of its outermost package (a chain of
+/// directories with `__init__.py`), never above the backend's directory.
+fn import_root(inv: &Inventory, backend_dir: &str, package: &str) -> String {
+    let mut top = package;
+    loop {
+        let up = parent(top);
+        if up == top
+            || !up.starts_with(backend_dir)
+            || up.len() < backend_dir.len()
+            || !inv.has_file(&join_rel(up, "__init__.py"))
+        {
+            return parent(top).to_owned();
+        }
+        top = up;
+    }
+}
+
+/// `backend/app/db.py` under `backend` → `app.db`; `None` outside `root`.
+pub fn module_name(root: &str, file: &str) -> Option<String> {
+    let rel = if root.is_empty() {
+        file
+    } else {
+        file.strip_prefix(root)?.strip_prefix('/')?
+    };
+    let rel = rel.strip_suffix(".py")?;
+    let rel = rel.strip_suffix("/__init__").unwrap_or(rel);
+    Some(rel.replace('/', "."))
+}
+
+/// The first of `[tool.pytest.ini_options] testpaths`.
+fn pytest_testpath(pyproject: &str) -> Option<String> {
+    let doc: toml::Table = pyproject.parse().ok()?;
+    doc.get("tool")?
+        .get("pytest")?
+        .get("ini_options")?
+        .get("testpaths")?
+        .as_array()?
+        .first()?
+        .as_str()
+        .map(str::to_owned)
 }
 
 fn is_test_module(file: &str) -> bool {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use backend::module_name;
 pub use git::GitInfo;
 pub use inventory::Inventory;
 
@@ -54,10 +55,25 @@ pub struct Backend {
     pub app_var: Option<String>,
     /// The Python package that holds the entry point, where the verifier package belongs.
     pub package: Option<String>,
+    /// The directory Python imports the package from (`backend` for `backend/app`,
+    /// `apps/api/src` for `apps/api/src/api`): `package`'s dotted name is relative to it.
+    pub import_root: Option<String>,
+    /// A synchronous SQLAlchemy/SQLModel engine the backend already creates, which the
+    /// verifier reuses for database session validation.
+    pub engine: Option<PythonName>,
+    /// Where the backend keeps its tests (pytest's `testpaths`, or `tests/`), if anywhere.
+    pub tests_dir: Option<String>,
     pub routers: Vec<String>,
     /// The dependency manifest the verifier's dependencies are added to.
     pub manifest: String,
     pub migrations: Migrations,
+}
+
+/// A module-level name in a Python module: `from {module} import {name}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PythonName {
+    pub module: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -1,4 +1,5 @@
-//! Python facts read with tree-sitter: which module creates a FastAPI app or an APIRouter.
+//! Python facts read with tree-sitter: which module creates a FastAPI app, an APIRouter or a
+//! synchronous SQLAlchemy/SQLModel engine.
 
 use tree_sitter::{Node, Parser};
 
@@ -8,13 +9,20 @@ pub struct ModuleFacts {
     pub apps: Vec<String>,
     /// Module-level names bound to `APIRouter(...)`.
     pub routers: Vec<String>,
+    /// Module-level names bound to `create_engine(...)` (SQLAlchemy or SQLModel; not the
+    /// async `create_async_engine`).
+    pub engines: Vec<String>,
 }
 
-/// Parse a module and report its module-level `X = FastAPI(...)` / `X = APIRouter(...)`.
+/// Parse a module and report its module-level `X = FastAPI(...)`, `X = APIRouter(...)` and
+/// `X = create_engine(...)`.
 pub fn scan(source: &[u8]) -> ModuleFacts {
     let mut facts = ModuleFacts::default();
     // Cheap pre-filter: most modules mention neither class.
-    if !contains(source, b"FastAPI") && !contains(source, b"APIRouter") {
+    if !contains(source, b"FastAPI")
+        && !contains(source, b"APIRouter")
+        && !contains(source, b"create_engine")
+    {
         return facts;
     }
     let mut parser = Parser::new();
@@ -52,13 +60,15 @@ pub fn scan(source: &[u8]) -> ModuleFacts {
         match called_class(right, source) {
             Some("FastAPI") => facts.apps.push(name),
             Some("APIRouter") => facts.routers.push(name),
+            Some("create_engine") => facts.engines.push(name),
             _ => {}
         }
     }
     facts
 }
 
-/// `FastAPI(...)` → `FastAPI`; `fastapi.FastAPI(...)` → `FastAPI`.
+/// `FastAPI(...)` → `FastAPI`; `fastapi.FastAPI(...)` → `FastAPI`; `sa.create_engine(...)` →
+/// `create_engine`.
 fn called_class<'s>(call: Node<'_>, source: &'s [u8]) -> Option<&'s str> {
     let function = call.child_by_field_name("function")?;
     let name_node = match function.kind() {
@@ -100,6 +110,20 @@ def build():
         let facts = scan(src);
         assert_eq!(facts.apps, vec!["app"]);
         assert_eq!(facts.routers, vec!["router", "admin"]);
+    }
+
+    #[test]
+    fn finds_sync_engines_only() {
+        let src = br#"
+import sqlalchemy as sa
+from sqlmodel import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+
+engine = create_engine(URL, pool_pre_ping=True)
+legacy = sa.create_engine(URL)
+async_engine = create_async_engine(URL)
+"#;
+        assert_eq!(scan(src).engines, vec!["engine", "legacy"]);
     }
 
     #[test]

@@ -6,7 +6,10 @@ use tera::{Context, Tera};
 use super::GenerateError;
 use super::templates::Templates;
 use crate::configure::{AuthConfig, BackendKind};
-use crate::discover::{Backend, Database, Frontend, GitInfo, Migrations, Project, Workspace};
+use crate::discover::{
+    Backend, BackendFramework, Database, Frontend, GitInfo, Migrations, Project, PythonName,
+    Workspace, join_rel, module_name,
+};
 
 /// The project as templates see it: the chosen backend only, paths relative to the root.
 #[derive(Debug, Serialize)]
@@ -19,6 +22,46 @@ struct ProjectView<'a> {
     workspace: Option<&'a Workspace>,
     git: Option<&'a GitInfo>,
     speckit: bool,
+}
+
+/// Where the FastAPI verifier package and its tests go, and how they are imported.
+#[derive(Debug, Serialize)]
+struct FastapiView<'a> {
+    /// The package directory, e.g. `backend/app/auth`.
+    dir: String,
+    /// Its dotted import name, e.g. `app.auth`.
+    module: String,
+    tests_file: String,
+    /// `tests/__init__.py` when authgen creates the tests directory.
+    tests_package: Option<String>,
+    engine: Option<&'a PythonName>,
+}
+
+fn fastapi_view(backend: &Backend) -> FastapiView<'_> {
+    let (parent, module_prefix) = match (&backend.package, &backend.import_root) {
+        (Some(package), Some(root)) => (
+            package.clone(),
+            module_name(root, &format!("{package}/__init__.py"))
+                .map(|m| format!("{m}."))
+                .unwrap_or_default(),
+        ),
+        _ => (backend.dir.clone(), String::new()),
+    };
+    let (tests_dir, tests_package) = match &backend.tests_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = join_rel(&backend.dir, "tests");
+            let init = join_rel(&dir, "__init__.py");
+            (dir, Some(init))
+        }
+    };
+    FastapiView {
+        dir: join_rel(&parent, "auth"),
+        module: format!("{module_prefix}auth"),
+        tests_file: join_rel(&tests_dir, "test_auth.py"),
+        tests_package,
+        engine: backend.engine.as_ref(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +142,12 @@ pub fn build(
     let crate_name = crate_name(&config.auth_dir);
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);
+    ctx.insert(
+        "fastapi",
+        &backend
+            .filter(|b| b.kind == BackendFramework::Fastapi)
+            .map(fastapi_view),
+    );
 
     let env_file: EnvFile = data(templates, "data/env.toml")?;
     let mut env = Vec::new();
