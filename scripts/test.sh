@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs what the tests need (tmux for the
 # pseudo-terminal wizard test, setpriv for the unreadable-directory test, PostgreSQL for the
-# generated server, Redis for its shared rate limits), then rustfmt, clippy with warnings as errors, and every unit and
+# generated server, Redis for its shared rate limits, python3-venv for the generated Python
+# verifier, whose packages scripts/python-env.sh installs under target/), then rustfmt, clippy with warnings as errors, and every unit and
 # integration test with a throwaway PostgreSQL (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""
@@ -19,6 +21,9 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+echo "== Python test environment"
+bash scripts/python-env.sh >/dev/null
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -2,8 +2,8 @@
 
 use super::inventory::{Inventory, file_name, parent};
 use super::{
-    AuthServer, AuthServerKind, Backend, BackendFramework, Frontend, MigrationKind, Migrations,
-    PythonName, Workspace, join_rel, python,
+    AUTHGEN_REVISION, AuthServer, AuthServerKind, Backend, BackendFramework, Frontend,
+    MigrationKind, Migrations, PythonName, Workspace, join_rel, python,
 };
 
 pub fn find_backends(inv: &Inventory, warnings: &mut Vec<String>) -> Vec<Backend> {
@@ -222,18 +222,12 @@ pub fn find_migrations(inv: &Inventory, dir: &str, uses_sqlx: bool) -> Migration
         let location = location
             .trim_start_matches("%(here)s/")
             .trim_end_matches('/');
-        return Migrations {
-            kind: MigrationKind::Alembic,
-            dir: Some(join_rel(&join_rel(dir, location), "versions")),
-        };
+        return alembic(inv, join_rel(&join_rel(dir, location), "versions"));
     }
     for script_dir in ["alembic", "migrations"] {
         let env_py = join_rel(&join_rel(dir, script_dir), "env.py");
         if inv.has_file(&env_py) {
-            return Migrations {
-                kind: MigrationKind::Alembic,
-                dir: Some(join_rel(&join_rel(dir, script_dir), "versions")),
-            };
+            return alembic(inv, join_rel(&join_rel(dir, script_dir), "versions"));
         }
     }
     for candidate in [
@@ -261,10 +255,46 @@ pub fn find_migrations(inv: &Inventory, dir: &str, uses_sqlx: bool) -> Migration
             return Migrations {
                 kind,
                 dir: Some(path),
+                heads: Vec::new(),
             };
         }
     }
     Migrations::NONE
+}
+
+/// Alembic migrations in `versions`, with the revisions authgen's revision goes on top of.
+fn alembic(inv: &Inventory, versions: String) -> Migrations {
+    let mut revisions: Vec<(String, Vec<String>)> = Vec::new();
+    for file in inv.under(&versions) {
+        if !file.ends_with(".py") || parent(file) != versions {
+            continue;
+        }
+        if let Some(revision) = inv
+            .read_bytes(file)
+            .ok()
+            .and_then(|bytes| python::alembic_revision(&bytes))
+        {
+            revisions.push(revision);
+        }
+    }
+    let heads = match revisions.iter().find(|(id, _)| id == AUTHGEN_REVISION) {
+        // Already written: keep its place in the history.
+        Some((_, parents)) => parents.clone(),
+        None => {
+            let mut heads: Vec<String> = revisions
+                .iter()
+                .filter(|(id, _)| !revisions.iter().any(|(_, down)| down.contains(id)))
+                .map(|(id, _)| id.clone())
+                .collect();
+            heads.sort();
+            heads
+        }
+    };
+    Migrations {
+        kind: MigrationKind::Alembic,
+        dir: Some(versions),
+        heads,
+    }
 }
 
 /// A key's value in an INI file (enough for alembic.ini's `script_location`).

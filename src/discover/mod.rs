@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use backend::module_name;
+pub use backend::{module_name, requirement_names};
 pub use git::GitInfo;
 pub use inventory::Inventory;
 
@@ -69,6 +69,9 @@ pub struct Backend {
     pub migrations: Migrations,
 }
 
+/// The revision id of the Alembic revision authgen writes.
+pub const AUTHGEN_REVISION: &str = "authgen_0001";
+
 /// A module-level name in a Python module: `from {module} import {name}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PythonName {
@@ -89,12 +92,16 @@ pub enum MigrationKind {
 pub struct Migrations {
     pub kind: MigrationKind,
     pub dir: Option<String>,
+    /// Alembic only: the revisions authgen's revision chains onto (the current heads, or the
+    /// parents it was given when it was first written).
+    pub heads: Vec<String>,
 }
 
 impl Migrations {
     pub const NONE: Migrations = Migrations {
         kind: MigrationKind::None,
         dir: None,
+        heads: Vec::new(),
     };
 }
 

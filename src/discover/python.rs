@@ -67,6 +67,56 @@ pub fn scan(source: &[u8]) -> ModuleFacts {
     facts
 }
 
+/// An Alembic revision file's module-level `revision` and `down_revision` (a string, `None`
+/// or a tuple of strings, with or without type annotations).
+pub fn alembic_revision(source: &[u8]) -> Option<(String, Vec<String>)> {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .ok()?;
+    let tree = parser.parse(source, None)?;
+    let root = tree.root_node();
+    let (mut revision, mut down) = (None, Vec::new());
+    let mut cursor = root.walk();
+    for statement in root.children(&mut cursor) {
+        let Some(assignment) = statement
+            .named_child(0)
+            .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+        else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (
+            assignment.child_by_field_name("left"),
+            assignment.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        match text(left, source).as_str() {
+            "revision" => revision = string_values(right, source).into_iter().next(),
+            "down_revision" => down = string_values(right, source),
+            _ => {}
+        }
+    }
+    Some((revision?, down))
+}
+
+/// `"a"` → [a]; `("a", "b")` → [a, b]; anything else → [].
+fn string_values(node: Node<'_>, source: &[u8]) -> Vec<String> {
+    match node.kind() {
+        "string" => {
+            let raw = text(node, source);
+            vec![raw.trim_matches(|c| c == '"' || c == '\'').to_owned()]
+        }
+        "tuple" | "list" | "parenthesized_expression" => {
+            let mut cursor = node.walk();
+            node.named_children(&mut cursor)
+                .flat_map(|child| string_values(child, source))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `FastAPI(...)` → `FastAPI`; `fastapi.FastAPI(...)` → `FastAPI`; `sa.create_engine(...)` →
 /// `create_engine`.
 fn called_class<'s>(call: Node<'_>, source: &'s [u8]) -> Option<&'s str> {
@@ -110,6 +160,23 @@ def build():
         let facts = scan(src);
         assert_eq!(facts.apps, vec!["app"]);
         assert_eq!(facts.routers, vec!["router", "admin"]);
+    }
+
+    #[test]
+    fn reads_alembic_revisions_in_every_style() {
+        let plain = b"revision = \"0002\"\ndown_revision = \"0001\"\n";
+        assert_eq!(
+            alembic_revision(plain),
+            Some(("0002".into(), vec!["0001".into()]))
+        );
+        let typed = b"revision: str = 'b7'\ndown_revision: Union[str, None] = None\n";
+        assert_eq!(alembic_revision(typed), Some(("b7".into(), vec![])));
+        let merge = b"revision = 'm1'\ndown_revision = ('a1', 'b1')\n";
+        assert_eq!(
+            alembic_revision(merge),
+            Some(("m1".into(), vec!["a1".into(), "b1".into()]))
+        );
+        assert_eq!(alembic_revision(b"x = 1\n"), None);
     }
 
     #[test]

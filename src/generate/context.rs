@@ -7,8 +7,8 @@ use super::GenerateError;
 use super::templates::Templates;
 use crate::configure::{AuthConfig, BackendKind};
 use crate::discover::{
-    Backend, BackendFramework, Database, Frontend, GitInfo, Migrations, Project, PythonName,
-    Workspace, join_rel, module_name,
+    AUTHGEN_REVISION, Backend, BackendFramework, Database, Frontend, GitInfo, MigrationKind,
+    Migrations, Project, PythonName, Workspace, join_rel, module_name,
 };
 
 /// The project as templates see it: the chosen backend only, paths relative to the root.
@@ -22,6 +22,12 @@ struct ProjectView<'a> {
     workspace: Option<&'a Workspace>,
     git: Option<&'a GitInfo>,
     speckit: bool,
+}
+
+/// The axum verifier crate's directory: beside the auth server's.
+pub fn axum_verifier_dir(auth_dir: &str) -> String {
+    let parent = auth_dir.rsplit_once('/').map_or("", |(p, _)| p);
+    join_rel(parent, "auth-verifier")
 }
 
 /// Where the FastAPI verifier package and its tests go, and how they are imported.
@@ -63,6 +69,33 @@ fn fastapi_view(backend: &Backend) -> FastapiView<'_> {
         engine: backend.engine.as_ref(),
     }
 }
+
+/// The Alembic revision that creates the auth server's tables in the backend's history.
+#[derive(Debug, Serialize)]
+struct AlembicView {
+    file: String,
+    revision: &'static str,
+    /// A Python literal: `None`, `"0002"` or `("a1", "b1")`.
+    down_revision: String,
+    /// The auth server's migration SQL, byte for byte (the server compares checksums).
+    schema_sql: String,
+}
+
+fn python_literal(heads: &[String]) -> String {
+    match heads {
+        [] => "None".to_owned(),
+        [one] => format!("{one:?}"),
+        many => format!(
+            "({})",
+            many.iter()
+                .map(|h| format!("{h:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+const SCHEMA_TEMPLATE: &str = "auth-server/migrations/0001_init.sql.tera";
 
 #[derive(Debug, Deserialize)]
 struct EnvFile {
@@ -110,13 +143,7 @@ pub fn build(
     config: &AuthConfig,
     templates: &Templates,
 ) -> Result<Context, GenerateError> {
-    let backend = match config.backend {
-        BackendKind::None => None,
-        _ => config
-            .backend_dir
-            .as_deref()
-            .and_then(|dir| project.backend_in(dir)),
-    };
+    let backend = chosen_backend(project, config);
     let migrations = backend.map_or(&project.root_migrations, |b| {
         if b.migrations.dir.is_some() {
             &b.migrations
@@ -143,11 +170,48 @@ pub fn build(
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);
     ctx.insert(
+        "axum_verifier",
+        &backend
+            .filter(|b| b.kind == BackendFramework::Axum)
+            .map(|_| axum_verifier_dir(&config.auth_dir)),
+    );
+    ctx.insert(
         "fastapi",
         &backend
             .filter(|b| b.kind == BackendFramework::Fastapi)
             .map(fastapi_view),
     );
+
+    let alembic_dir = backend
+        .filter(|_| migrations.kind == MigrationKind::Alembic)
+        .and(migrations.dir.as_deref());
+    let alembic = match alembic_dir {
+        Some(dir) => {
+            let source = templates
+                .get(SCHEMA_TEMPLATE)
+                .ok_or_else(|| GenerateError::Template {
+                    name: SCHEMA_TEMPLATE.into(),
+                    message: "missing".into(),
+                })?;
+            let schema_sql = render_str(source, &ctx, SCHEMA_TEMPLATE)?;
+            if schema_sql.contains('\\') || schema_sql.contains("\"\"\"") {
+                return Err(GenerateError::Template {
+                    name: SCHEMA_TEMPLATE.into(),
+                    message: "the schema must not contain backslashes or \"\"\" (it is embedded \
+                              in a Python string for Alembic)"
+                        .into(),
+                });
+            }
+            Some(AlembicView {
+                file: join_rel(dir, "authgen_0001_auth_tables.py"),
+                revision: AUTHGEN_REVISION,
+                down_revision: python_literal(&migrations.heads),
+                schema_sql,
+            })
+        }
+        None => None,
+    };
+    ctx.insert("alembic", &alembic);
 
     let env_file: EnvFile = data(templates, "data/env.toml")?;
     let mut env = Vec::new();
@@ -185,6 +249,17 @@ pub fn build(
         .collect();
     ctx.insert("checks", &checks);
     Ok(ctx)
+}
+
+/// The backend the verifier is generated for, if any.
+pub fn chosen_backend<'p>(project: &'p Project, config: &AuthConfig) -> Option<&'p Backend> {
+    match config.backend {
+        BackendKind::None => None,
+        _ => config
+            .backend_dir
+            .as_deref()
+            .and_then(|dir| project.backend_in(dir)),
+    }
 }
 
 fn data<T: for<'de> Deserialize<'de>>(

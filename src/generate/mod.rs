@@ -4,6 +4,7 @@
 mod apply;
 mod catalog;
 pub mod context;
+mod dependencies;
 mod manifest;
 mod templates;
 mod workspace;
@@ -49,6 +50,8 @@ pub enum Source {
     Answers,
     /// The workspace Cargo.toml, edited to add the auth server as a member.
     Workspace,
+    /// The backend's dependency manifest, edited to add what the verifier imports.
+    Dependencies,
     Manifest,
 }
 
@@ -58,6 +61,7 @@ impl Source {
             Source::Template(name) => name,
             Source::Answers => "answers",
             Source::Workspace => "workspace member",
+            Source::Dependencies => "verifier dependencies",
             Source::Manifest => "manifest",
         }
     }
@@ -246,6 +250,13 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, GenerateError> {
     }
 
     if let Some(change) = workspace::member_change(input.project, config, &changes)? {
+        changes.push(change);
+    }
+    let backend = context::chosen_backend(input.project, config);
+    if let Some(change) = dependencies::python_change(input.project, config, backend)? {
+        changes.push(change);
+    }
+    if let Some(change) = dependencies::cargo_change(input.project, config, backend)? {
         changes.push(change);
     }
 

@@ -61,41 +61,7 @@ pub fn add_member(text: &str, dir: &str) -> Result<String, String> {
         .ok_or("has no [workspace] table")?;
     match workspace.get_mut("members") {
         Some(Item::Value(Value::Array(members))) => {
-            let multiline = members.iter().any(|v| {
-                v.decor()
-                    .prefix()
-                    .is_some_and(|p| p.as_str().is_some_and(|s| s.contains('\n')))
-            });
-            members.push(dir);
-            if multiline {
-                // Match the one-per-line layout of the existing entries.
-                let indent = members
-                    .iter()
-                    .next()
-                    .and_then(|v| {
-                        v.decor()
-                            .prefix()
-                            .and_then(|p| p.as_str())
-                            .map(str::to_owned)
-                    })
-                    .unwrap_or_else(|| "\n    ".to_owned());
-                let indent = indent
-                    .rsplit('\n')
-                    .next()
-                    .map(|s| format!("\n{s}"))
-                    .unwrap_or(indent);
-                if let Some(last) = members.iter_mut().last() {
-                    last.decor_mut().set_prefix(indent);
-                }
-                members.set_trailing_comma(true);
-                if !members
-                    .trailing()
-                    .as_str()
-                    .is_some_and(|t| t.contains('\n'))
-                {
-                    members.set_trailing("\n");
-                }
-            }
+            push_keeping_layout(members, dir);
         }
         Some(_) => return Err("[workspace] members is not an array".into()),
         None => {
@@ -105,6 +71,41 @@ pub fn add_member(text: &str, dir: &str) -> Result<String, String> {
         }
     }
     Ok(doc.to_string())
+}
+
+/// Append `value` to `array`, one per line when the existing entries are laid out that way.
+pub(crate) fn push_keeping_layout(array: &mut Array, value: &str) {
+    let multiline = array.iter().any(|v| {
+        v.decor()
+            .prefix()
+            .is_some_and(|p| p.as_str().is_some_and(|s| s.contains('\n')))
+    });
+    array.push(value);
+    if !multiline {
+        return;
+    }
+    let indent = array
+        .iter()
+        .next()
+        .and_then(|v| {
+            v.decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "\n    ".to_owned());
+    let indent = indent
+        .rsplit('\n')
+        .next()
+        .map(|s| format!("\n{s}"))
+        .unwrap_or(indent);
+    if let Some(last) = array.iter_mut().last() {
+        last.decor_mut().set_prefix(indent);
+    }
+    array.set_trailing_comma(true);
+    if !array.trailing().as_str().is_some_and(|t| t.contains('\n')) {
+        array.set_trailing("\n");
+    }
 }
 
 #[cfg(test)]

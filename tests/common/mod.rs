@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+pub mod e2e;
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/projects")

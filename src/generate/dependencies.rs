@@ -1,0 +1,348 @@
+//! The verifier's dependencies, added to the backend's own manifest: one line each in a
+//! requirements file, or `[project] dependencies` / Poetry's table in pyproject.toml (with
+//! toml_edit, so comments and layout survive). A dependency the backend already declares is
+//! left exactly as it is, pin included.
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
+
+use super::workspace::push_keeping_layout;
+use super::{Action, Change, GenerateError, Source};
+use crate::configure::{Algorithm, AuthConfig, SessionValidation};
+use crate::discover::{Backend, BackendFramework, Project, requirement_names};
+
+/// A Python requirement: its normalised distribution name, extras and version bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    pub name: &'static str,
+    pub extras: &'static [&'static str],
+    pub version: &'static str,
+}
+
+impl Requirement {
+    /// `PyJWT[crypto]>=2.10`
+    pub fn pep508(&self) -> String {
+        let extras = if self.extras.is_empty() {
+            String::new()
+        } else {
+            format!("[{}]", self.extras.join(","))
+        };
+        format!("{}{extras}>={}", self.display_name(), self.version)
+    }
+
+    fn display_name(&self) -> &'static str {
+        match self.name {
+            "pyjwt" => "PyJWT",
+            "sqlalchemy" => "SQLAlchemy",
+            other => other,
+        }
+    }
+}
+
+/// What the FastAPI verifier imports, for this configuration.
+pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requirement> {
+    let mut reqs = vec![
+        Requirement {
+            name: "pyjwt",
+            extras: &["crypto"],
+            version: "2.10",
+        },
+        Requirement {
+            name: "pydantic-settings",
+            extras: &[],
+            version: "2.6",
+        },
+    ];
+    if config.algorithm == Algorithm::Eddsa {
+        reqs.push(Requirement {
+            name: "httpx",
+            extras: &[],
+            version: "0.27",
+        });
+    }
+    if config.session_validation == SessionValidation::Database && backend.engine.is_none() {
+        reqs.push(Requirement {
+            name: "sqlalchemy",
+            extras: &[],
+            version: "2.0",
+        });
+        reqs.push(Requirement {
+            name: "psycopg",
+            extras: &["binary"],
+            version: "3.2",
+        });
+    }
+    reqs
+}
+
+/// The edit to the FastAPI backend's manifest, when it lacks some of the verifier's
+/// dependencies.
+pub fn python_change(
+    project: &Project,
+    config: &AuthConfig,
+    backend: Option<&Backend>,
+) -> Result<Option<Change>, GenerateError> {
+    let Some(backend) = backend.filter(|b| b.kind == BackendFramework::Fastapi) else {
+        return Ok(None);
+    };
+    let target = project.root.join(&backend.manifest);
+    let old = match std::fs::read_to_string(&target) {
+        Ok(text) => Some(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => {
+            return Err(GenerateError::Io {
+                path: backend.manifest.clone(),
+                message: err.to_string(),
+            });
+        }
+    };
+    let reqs = python_requirements(config, backend);
+    let new = if backend.manifest.ends_with("pyproject.toml") {
+        add_to_pyproject(old.as_deref().unwrap_or_default(), &reqs)
+    } else {
+        Ok(add_to_requirements(
+            old.as_deref().unwrap_or_default(),
+            &reqs,
+        ))
+    }
+    .map_err(|message| GenerateError::Io {
+        path: backend.manifest.clone(),
+        message,
+    })?;
+    if old.as_deref() == Some(new.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(Change {
+        path: backend.manifest.clone(),
+        target,
+        source: Source::Dependencies,
+        action: if old.is_some() {
+            Action::Update
+        } else {
+            Action::Create
+        },
+        old,
+        new: Some(new),
+        executable: false,
+    }))
+}
+
+/// Append the missing requirements, one per line, under a comment saying why.
+pub fn add_to_requirements(text: &str, reqs: &[Requirement]) -> String {
+    let present: Vec<String> = requirement_names(text).collect();
+    let missing: Vec<&Requirement> = reqs
+        .iter()
+        .filter(|r| !present.iter().any(|p| p == r.name))
+        .collect();
+    if missing.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("# auth: access-token verification (added by authgen)\n");
+    for req in missing {
+        out.push_str(&req.pep508());
+        out.push('\n');
+    }
+    out
+}
+
+/// Add the missing requirements to PEP 621 `[project] dependencies`, or to
+/// `[tool.poetry.dependencies]` in a Poetry project.
+pub fn add_to_pyproject(text: &str, reqs: &[Requirement]) -> Result<String, String> {
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
+    let poetry = doc
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("dependencies"))
+        .is_some();
+    if poetry
+        && doc
+            .get("project")
+            .and_then(|p| p.get("dependencies"))
+            .is_none()
+    {
+        let deps = doc["tool"]["poetry"]["dependencies"]
+            .as_table_like_mut()
+            .ok_or("[tool.poetry.dependencies] is not a table")?;
+        for req in reqs {
+            let present = deps.iter().any(|(key, _)| normalise(key) == req.name);
+            if present {
+                continue;
+            }
+            let version = format!(">={}", req.version);
+            let value = if req.extras.is_empty() {
+                Value::from(version)
+            } else {
+                let mut table = InlineTable::new();
+                table.insert("version", Value::from(version));
+                table.insert(
+                    "extras",
+                    Value::Array(req.extras.iter().copied().collect::<Array>()),
+                );
+                Value::InlineTable(table)
+            };
+            deps.insert(req.display_name(), Item::Value(value));
+        }
+        return Ok(doc.to_string());
+    }
+    let project = doc
+        .get_mut("project")
+        .and_then(Item::as_table_like_mut)
+        .ok_or("has no [project] table")?;
+    if project.get("dependencies").is_none() {
+        project.insert("dependencies", Item::Value(Value::Array(Array::new())));
+    }
+    let deps = project
+        .get_mut("dependencies")
+        .and_then(Item::as_array_mut)
+        .ok_or("[project] dependencies is not an array")?;
+    let present: Vec<String> = deps
+        .iter()
+        .filter_map(Value::as_str)
+        .flat_map(requirement_names)
+        .collect();
+    for req in reqs {
+        if !present.iter().any(|p| p == req.name) {
+            push_keeping_layout(deps, &req.pep508());
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// The edit to the axum backend's Cargo.toml: `auth-verifier = { path = "…" }`.
+pub fn cargo_change(
+    project: &Project,
+    config: &AuthConfig,
+    backend: Option<&Backend>,
+) -> Result<Option<Change>, GenerateError> {
+    let Some(backend) = backend.filter(|b| b.kind == BackendFramework::Axum) else {
+        return Ok(None);
+    };
+    let target = project.root.join(&backend.manifest);
+    let io = |message: String| GenerateError::Io {
+        path: backend.manifest.clone(),
+        message,
+    };
+    let old = std::fs::read_to_string(&target).map_err(|e| io(e.to_string()))?;
+    let verifier = super::context::axum_verifier_dir(&config.auth_dir);
+    let new = add_path_dependency(&old, "auth-verifier", &relative(&backend.dir, &verifier))
+        .map_err(io)?;
+    if new == old {
+        return Ok(None);
+    }
+    Ok(Some(Change {
+        path: backend.manifest.clone(),
+        target,
+        source: Source::Dependencies,
+        action: Action::Update,
+        old: Some(old),
+        new: Some(new),
+        executable: false,
+    }))
+}
+
+/// `[dependencies] name = { path = "…" }`, unless the crate already depends on `name`.
+pub fn add_path_dependency(text: &str, name: &str, path: &str) -> Result<String, String> {
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
+    if doc.get("dependencies").is_none() {
+        doc.insert("dependencies", Item::Table(toml_edit::Table::new()));
+    }
+    let deps = doc["dependencies"]
+        .as_table_like_mut()
+        .ok_or("[dependencies] is not a table")?;
+    if deps.contains_key(name) {
+        return Ok(text.to_owned());
+    }
+    let mut table = InlineTable::new();
+    table.insert("path", Value::from(path));
+    deps.insert(name, Item::Value(Value::InlineTable(table)));
+    Ok(doc.to_string())
+}
+
+/// The path from directory `from` to `to`, both relative to the repository root.
+fn relative(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    let to: Vec<&str> = to.split('/').filter(|p| !p.is_empty()).collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(&to[common..]);
+    parts.join("/")
+}
+
+fn normalise(name: &str) -> String {
+    requirement_names(name).next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: Requirement = Requirement {
+        name: "pyjwt",
+        extras: &["crypto"],
+        version: "2.10",
+    };
+    const HTTPX: Requirement = Requirement {
+        name: "httpx",
+        extras: &[],
+        version: "0.27",
+    };
+
+    #[test]
+    fn requirements_keep_existing_pins_and_add_the_rest() {
+        let text = "fastapi==0.115.6\nhttpx==0.25.0  # pinned for a reason\n";
+        let new = add_to_requirements(text, &[JWT, HTTPX]);
+        assert_eq!(
+            new,
+            "fastapi==0.115.6\nhttpx==0.25.0  # pinned for a reason\n\
+             # auth: access-token verification (added by authgen)\nPyJWT[crypto]>=2.10\n"
+        );
+        assert_eq!(add_to_requirements(&new, &[JWT, HTTPX]), new);
+    }
+
+    #[test]
+    fn pyproject_keeps_comments_and_one_per_line_layout() {
+        let text = "[project]\nname = \"x\"\n# runtime\ndependencies = [\n    \"fastapi>=0.115\",  # web\n    \"PyJWT>=2.8\",\n]\n\n[dependency-groups]\ndev = [\"httpx>=0.27\"]\n";
+        let new = add_to_pyproject(text, &[JWT, HTTPX]).unwrap();
+        assert_eq!(
+            new,
+            "[project]\nname = \"x\"\n# runtime\ndependencies = [\n    \"fastapi>=0.115\",  # web\n    \"PyJWT>=2.8\",\n    \"httpx>=0.27\",\n]\n\n[dependency-groups]\ndev = [\"httpx>=0.27\"]\n"
+        );
+    }
+
+    #[test]
+    fn path_dependency_is_added_once_with_a_relative_path() {
+        assert_eq!(
+            relative("crates/api", "auth-verifier"),
+            "../../auth-verifier"
+        );
+        assert_eq!(relative("", "auth-verifier"), "auth-verifier");
+        assert_eq!(
+            relative("services/api", "services/auth-verifier"),
+            "../auth-verifier"
+        );
+        let text = "[package]\nname = \"api\"\n\n[dependencies]\naxum = \"0.8\"\n";
+        let new = add_path_dependency(text, "auth-verifier", "../auth-verifier").unwrap();
+        assert_eq!(
+            new,
+            "[package]\nname = \"api\"\n\n[dependencies]\naxum = \"0.8\"\nauth-verifier = { path = \"../auth-verifier\" }\n"
+        );
+        assert_eq!(
+            add_path_dependency(&new, "auth-verifier", "x").unwrap(),
+            new
+        );
+    }
+
+    #[test]
+    fn poetry_dependencies_get_tables_for_extras() {
+        let text = "[tool.poetry.dependencies]\npython = \"^3.11\"\nfastapi = \"^0.115\"\n";
+        let new = add_to_pyproject(text, &[JWT, HTTPX]).unwrap();
+        assert!(
+            new.contains("PyJWT = { version = \">=2.10\", extras = [\"crypto\"] }"),
+            "{new}"
+        );
+        assert!(new.contains("httpx = \">=0.27\""), "{new}");
+    }
+}

@@ -1,0 +1,149 @@
+//! Running generated code for real: one shared target directory for generated crates, a
+//! fresh database per configuration, processes that are killed when dropped, JSON over HTTP.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// One target directory for every generated build, so dependencies compile once.
+pub fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/generated")
+}
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL is not set: run the suite with scripts/test.sh, which starts PostgreSQL",
+    )
+}
+
+/// A fresh database on the test server, for one configuration.
+pub fn create_database(name: &str) -> String {
+    let admin = database_url();
+    // One psql call per statement: CREATE DATABASE cannot share a transaction.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        let status = Command::new("psql")
+            .arg(&admin)
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", &sql])
+            .env("PGOPTIONS", "-c client_min_messages=warning")
+            .status()
+            .expect("psql is installed");
+        assert!(status.success(), "{sql} failed");
+    }
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+pub fn cargo(dir: &Path, args: &[&str], database_url: &str) {
+    let output = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("DATABASE_URL", database_url)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo {args:?} in {} failed:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A random 32-byte hex secret for one test run.
+pub fn random_secret() -> String {
+    let mut buf = [0u8; 32];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .unwrap()
+        .read_exact(&mut buf)
+        .unwrap();
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A child process killed when dropped, so a failing assertion leaves nothing running.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub struct Running {
+    pub process: Process,
+    pub base: String,
+    pub log: PathBuf,
+}
+
+pub fn start(binary: &Path, env: &[(&str, String)]) -> Running {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("authgen-e2e-{port}.log"));
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().unwrap();
+    let running = Running {
+        process: Process(child),
+        base: format!("http://127.0.0.1:{port}/api/auth"),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ureq::get(&format!("{}/health", running.base)).call() {
+            Ok(_) => return running,
+            Err(err) => assert!(
+                Instant::now() < deadline,
+                "the server did not come up on port {port} ({err}):\n{}",
+                std::fs::read_to_string(&running.log).unwrap_or_default()
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn post(url: &str, body: Value) -> (u16, Value) {
+    answer(url, ureq::post(url).send_json(body))
+}
+
+pub fn get(url: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = ureq::get(url);
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    answer(url, request.call())
+}
+
+/// Status and JSON body, whatever the status (ureq reports 4xx/5xx as errors).
+pub fn answer(url: &str, result: Result<ureq::Response, ureq::Error>) -> (u16, Value) {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => (
+            response.status(),
+            response.into_json().unwrap_or(Value::Null),
+        ),
+        Err(err) => panic!("{url}: {err}"),
+    }
+}

@@ -1,0 +1,504 @@
+//! The generated verifiers, against tokens the generated auth server really issues: the
+//! FastAPI package's own pytest tests and ruff on every FastAPI fixture; then a fixture app
+//! served by uvicorn behind the real server (EdDSA + JWKS after `alembic upgrade head`, and
+//! HS256 with database session validation, where sign-out takes effect at once).
+//!
+//! Needs DATABASE_URL (scripts/test.sh provides PostgreSQL); the Python packages come from
+//! the virtualenv scripts/python-env.sh builds under target/.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::e2e::*;
+use common::*;
+use serde_json::{Value, json};
+
+/// The test virtualenv's python, built once per test binary.
+fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let output = Command::new("bash")
+            .arg(root.join("scripts/python-env.sh"))
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "scripts/python-env.sh failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    })
+}
+
+fn venv_bin(name: &str) -> PathBuf {
+    python().with_file_name(name)
+}
+
+fn check(output: Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn init(repo: &Path, args: &[&str]) {
+    let mut all = vec!["init", "--yes"];
+    all.extend_from_slice(args);
+    let run = run(&all, repo);
+    assert_eq!(
+        run.code, 0,
+        "authgen init failed:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+}
+
+/// (fixture, backend dir)
+const FASTAPI_FIXTURES: &[(&str, &str)] = &[
+    ("fastapi-alembic", "backend"),
+    ("monorepo", "apps/api"),
+    ("speckit", "api"),
+];
+
+const CONFIGS: &[&[&str]] = &[
+    &["--algorithm", "eddsa", "--session-validation", "jwt"],
+    &["--algorithm", "hs256", "--session-validation", "database"],
+];
+
+#[test]
+fn generated_python_verifier_passes_its_tests_and_ruff() {
+    for (fixture, backend) in FASTAPI_FIXTURES {
+        for config in CONFIGS {
+            let (_tmp, repo) = copy_fixture(fixture);
+            init(&repo, config);
+            let dir = repo.join(backend);
+            let mut files: Vec<String> = Vec::new();
+            for entry in walk_py(&dir) {
+                let rel = entry
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if rel.contains("auth/")
+                    || rel.ends_with("test_auth.py")
+                    || rel.contains("authgen_")
+                {
+                    files.push(rel);
+                }
+            }
+            assert!(
+                files.len() >= 6,
+                "{fixture}: generated Python files: {files:?}"
+            );
+            let what = format!("{fixture} {config:?}");
+            // The project's own ruff configuration, then a wider rule set on our files alone.
+            check(
+                Command::new(venv_bin("ruff"))
+                    .args(["check", "--quiet"])
+                    .args(&files)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap(),
+                &format!("ruff check (project config) {what}"),
+            );
+            check(
+                Command::new(venv_bin("ruff"))
+                    .args(["check", "--quiet", "--isolated", "--select"])
+                    .arg("E,F,W,I,N,B,UP,SIM,RUF,S")
+                    .args(["--ignore", "S101,S608"])
+                    .args(&files)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap(),
+                &format!("ruff check (wide rule set) {what}"),
+            );
+            check(
+                Command::new(venv_bin("ruff"))
+                    .args(["format", "--check", "--quiet", "--isolated"])
+                    .args(&files)
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap(),
+                &format!("ruff format {what}"),
+            );
+            let tests = files.iter().find(|f| f.ends_with("test_auth.py")).unwrap();
+            let out = check(
+                Command::new(python())
+                    .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", tests])
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap(),
+                &format!("pytest {what}"),
+            );
+            assert!(out.contains(" passed"), "{what}: {out}");
+            assert!(!out.contains("skipped"), "{what}: {out}");
+        }
+    }
+}
+
+fn walk_py(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk_py(&path));
+        } else if path.extension().is_some_and(|e| e == "py") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Build the generated auth server and copy the binary out, so the next build cannot
+/// replace it under a running process.
+fn build_server(repo: &Path, database_url: &str, name: &str) -> PathBuf {
+    cargo(
+        &repo.join("auth-server"),
+        &["build", "--quiet"],
+        database_url,
+    );
+    let binary = repo.join(name);
+    std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+    binary
+}
+
+/// `postgres://…` as SQLAlchemy with psycopg 3 wants it.
+fn sqlalchemy_url(url: &str) -> String {
+    format!("postgresql+psycopg://{}", url.split_once("://").unwrap().1)
+}
+
+/// A FastAPI app served by uvicorn, killed when dropped.
+struct Api {
+    _process: Process,
+    base: String,
+    log: PathBuf,
+}
+
+/// The lines SETUP.md tells users to add, in a module beside the fixture's app.
+fn start_api(dir: &Path, package: &str, pythonpath: &str, env: &[(&str, String)]) -> Api {
+    std::fs::write(
+        dir.join("e2e_app.py"),
+        format!(
+            "from fastapi import Depends\n\n\
+             from {package}.auth import CurrentUser, require_roles\n\
+             from {package}.main import app\n\n\n\
+             @app.get(\"/whoami\")\n\
+             def whoami(user: CurrentUser) -> dict[str, str]:\n    \
+             return {{\"id\": user.id, \"email\": user.email}}\n\n\n\
+             @app.get(\"/admin\", dependencies=[Depends(require_roles(\"admin\"))])\n\
+             def admin() -> dict[str, bool]:\n    return {{\"ok\": True}}\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("authgen-uvicorn-{port}.log"));
+    let mut command = Command::new(python());
+    command
+        .args(["-m", "uvicorn", "e2e_app:app", "--port", &port.to_string()])
+        .current_dir(dir)
+        .env("PYTHONPATH", pythonpath)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let api = Api {
+        _process: Process(command.spawn().unwrap()),
+        base: format!("http://127.0.0.1:{port}"),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("{}/health", api.base)).call().is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "uvicorn did not come up:\n{}",
+            std::fs::read_to_string(&api.log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    api
+}
+
+/// GET with a bearer token: status, JSON body and the WWW-Authenticate header.
+fn call(url: &str, token: Option<&str>) -> (u16, Value, Option<String>) {
+    let mut request = ureq::get(url);
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    match request.call() {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => {
+            let challenge = response.header("www-authenticate").map(str::to_owned);
+            (
+                response.status(),
+                response.into_json().unwrap_or(Value::Null),
+                challenge,
+            )
+        }
+        Err(err) => panic!("{url}: {err}"),
+    }
+}
+
+fn sign_up(auth: &str, email: &str) -> (String, String) {
+    let (status, body) = post(
+        &format!("{auth}/signup"),
+        json!({"email": email, "password": "correct horse battery", "name": "Ada"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    (
+        body["user_id"].as_str().unwrap().to_owned(),
+        body["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn issuer_of(server: &Running) -> String {
+    let port = server
+        .base
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    format!("http://localhost:{port}")
+}
+
+/// Flip one character in the payload, keeping it valid base64url.
+fn tamper(token: &str) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let payload = &mut parts[1];
+    let last = payload.pop().unwrap();
+    payload.push(if last == 'A' { 'B' } else { 'A' });
+    parts.join(".")
+}
+
+#[test]
+fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
+    // EdDSA, JWT validation, on the Alembic fixture: the schema comes from Alembic first.
+    let (_tmp, repo) = copy_fixture("fastapi-alembic");
+    init(
+        &repo,
+        &["--algorithm", "eddsa", "--session-validation", "jwt"],
+    );
+    let database = create_database("authgen_verify_eddsa");
+    let backend = repo.join("backend");
+    check(
+        Command::new(python())
+            .args(["-m", "alembic", "upgrade", "head"])
+            .current_dir(&backend)
+            .env("DATABASE_URL", sqlalchemy_url(&database))
+            .output()
+            .unwrap(),
+        "alembic upgrade head",
+    );
+    let binary = build_server(&repo, &database, "auth-server-eddsa");
+    let secret = random_secret();
+    let server = start(
+        &binary,
+        &[
+            ("DATABASE_URL", database.clone()),
+            ("AUTH_SECRET", secret.clone()),
+            ("AUTH_AUDIENCE", "e2e-api".into()),
+            ("CORS_ORIGINS", "http://localhost:3000".into()),
+        ],
+    );
+    // The server found its migration already applied by Alembic (same checksum).
+    let migrations = Command::new("psql")
+        .arg(&database)
+        .args(["-tAc", "SELECT count(*) FROM auth_schema_migrations"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&migrations.stdout).trim(), "1");
+    let (user_id, token) = sign_up(&server.base, "ada@example.com");
+    let (status, body) = post(
+        &format!("{}/signin", server.base),
+        json!({"email": "ada@example.com", "password": "correct horse battery"}),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let api = start_api(
+        &backend,
+        "app",
+        ".",
+        &[
+            ("AUTH_ISSUER", issuer_of(&server)),
+            ("AUTH_AUDIENCE", "e2e-api".into()),
+            ("AUTH_JWKS_URL", format!("{}/jwks", server.base)),
+            ("DATABASE_URL", sqlalchemy_url(&database)),
+        ],
+    );
+    let whoami = format!("{}/whoami", api.base);
+    let (status, body, _) = call(&whoami, Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], user_id.as_str());
+    for bad in [tamper(&token), "not-a-token".to_owned()] {
+        let (status, body, challenge) = call(&whoami, Some(&bad));
+        assert_eq!(status, 401, "{body}");
+        assert!(challenge.unwrap().starts_with("Bearer"));
+    }
+    let (status, _, challenge) = call(&whoami, None);
+    assert_eq!((status, challenge.as_deref()), (401, Some("Bearer")));
+    let (status, body, _) = call(&format!("{}/admin", api.base), Some(&token));
+    assert_eq!(status, 403, "{body}");
+    drop(api);
+    drop(server);
+
+    // HS256 with database session validation, on the monorepo's SQLModel engine.
+    let (_tmp, repo) = copy_fixture("monorepo");
+    init(
+        &repo,
+        &["--algorithm", "hs256", "--session-validation", "database"],
+    );
+    let database = create_database("authgen_verify_hs256");
+    let binary = build_server(&repo, &database, "auth-server-hs256");
+    let server = start(
+        &binary,
+        &[
+            ("DATABASE_URL", database.clone()),
+            ("AUTH_SECRET", secret.clone()),
+            ("AUTH_AUDIENCE", "e2e-api".into()),
+            ("CORS_ORIGINS", "http://localhost:3000".into()),
+        ],
+    );
+    let (user_id, token) = sign_up(&server.base, "grace@example.com");
+    let api = start_api(
+        &repo.join("apps/api"),
+        "api",
+        "src",
+        &[
+            ("AUTH_ISSUER", issuer_of(&server)),
+            ("AUTH_AUDIENCE", "e2e-api".into()),
+            ("AUTH_SECRET", secret.clone()),
+            ("DATABASE_URL", sqlalchemy_url(&database)),
+        ],
+    );
+    let whoami = format!("{}/whoami", api.base);
+    let (status, body, _) = call(&whoami, Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], user_id.as_str());
+    let (status, body, _) = call(&format!("{}/admin", api.base), Some(&token));
+    assert_eq!(status, 403, "{body}");
+
+    // Correctly signed with the shared secret, but expired an hour ago.
+    let expired = check(
+        Command::new(python())
+            .arg("-c")
+            .arg(
+                "import jwt, sys, time, uuid\n\
+                 now = int(time.time())\n\
+                 print(jwt.encode({'sub': str(uuid.uuid4()), 'sid': str(uuid.uuid4()),\n\
+                 'jti': str(uuid.uuid4()), 'iat': now - 7200, 'exp': now - 3600,\n\
+                 'iss': sys.argv[1], 'aud': 'e2e-api'}, sys.argv[2], algorithm='HS256'))",
+            )
+            .args([issuer_of(&server), secret.clone()])
+            .output()
+            .unwrap(),
+        "minting an expired token",
+    );
+    let (status, body, _) = call(&whoami, Some(expired.trim()));
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["detail"]["code"], "TOKEN_EXPIRED");
+
+    // Sign-out is immediate: the same, unexpired access token is refused on the next call.
+    let signout = ureq::post(&format!("{}/signout", server.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    assert_eq!(signout.status(), 204);
+    let (status, body, _) = call(&whoami, Some(&token));
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["detail"]["code"], "SESSION_REVOKED");
+}
+
+/// GET with a bearer token: status and body text.
+fn text(url: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = ureq::get(url);
+    if let Some(token) = token {
+        request = request.set("Authorization", &format!("Bearer {token}"));
+    }
+    match request.call() {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => (
+            response.status(),
+            response.into_string().unwrap_or_default(),
+        ),
+        Err(err) => panic!("{url}: {err}"),
+    }
+}
+
+#[test]
+fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
+    let (_tmp, repo) = copy_fixture("axum-workspace");
+    init(
+        &repo,
+        &["--algorithm", "eddsa", "--session-validation", "jwt"],
+    );
+    // What SETUP.md tells users to write: the extractor in a handler's arguments.
+    let routes = repo.join("crates/api/src/routes.rs");
+    let source = std::fs::read_to_string(&routes).unwrap().replacen(
+        "        .with_state(pool)",
+        "        .route(\"/whoami\", get(whoami))\n        .route(\"/admin\", get(admin))\n        .with_state(pool)",
+        1,
+    ) + "\nasync fn whoami(user: auth_verifier::AuthUser) -> String {\n    user.id.to_string()\n}\n\n\
+         async fn admin(\n    auth_verifier::RequireRole(user, _): auth_verifier::RequireRole<auth_verifier::Admin>,\n) -> String {\n    user.email\n}\n";
+    std::fs::write(&routes, source).unwrap();
+
+    let database = create_database("authgen_verify_axum");
+    cargo(
+        &repo,
+        &["build", "--quiet", "-p", "auth-server", "-p", "notes-api"],
+        &database,
+    );
+    let auth_binary = repo.join("auth-server-axum");
+    let api_binary = repo.join("notes-api-bin");
+    std::fs::copy(target_dir().join("debug/auth-server"), &auth_binary).unwrap();
+    std::fs::copy(target_dir().join("debug/notes-api"), &api_binary).unwrap();
+
+    let server = start(
+        &auth_binary,
+        &[
+            ("DATABASE_URL", database.clone()),
+            ("AUTH_SECRET", random_secret()),
+            ("AUTH_AUDIENCE", "e2e-api".into()),
+            ("CORS_ORIGINS", "http://localhost:3000".into()),
+        ],
+    );
+    let (user_id, token) = sign_up(&server.base, "linus@example.com");
+
+    let port = free_port();
+    let mut command = Command::new(&api_binary);
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &database)
+        .env("AUTH_ISSUER", issuer_of(&server))
+        .env("AUTH_AUDIENCE", "e2e-api")
+        .env("AUTH_JWKS_URL", format!("{}/jwks", server.base))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _api = Process(command.spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("{base}/health")).call().is_err() {
+        assert!(Instant::now() < deadline, "notes-api did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    assert_eq!(
+        text(&format!("{base}/whoami"), Some(&token)),
+        (200, user_id)
+    );
+    for bad in [tamper(&token), "not-a-token".to_owned()] {
+        let (status, body) = text(&format!("{base}/whoami"), Some(&bad));
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("INVALID_TOKEN"), "{body}");
+    }
+    assert_eq!(text(&format!("{base}/whoami"), None).0, 401);
+    let (status, body) = text(&format!("{base}/admin"), Some(&token));
+    assert_eq!(status, 403, "{body}");
+}
