@@ -15,7 +15,7 @@ const EXPECTATIONS: &[Expect] = &[
     Expect {
         fixture: "fastapi-alembic",
         facts: &[
-            "FastAPI in backend/ · entry backend/app/main.py (app) · package backend/app · 2 routers · deps in backend/requirements.txt",
+            "FastAPI in backend/ · entry backend/app/main.py (app) · package backend/app · 2 routers · engine app.db.engine · deps in backend/requirements.txt",
             "migrations     Alembic in backend/alembic/versions/",
             "Database         local PostgreSQL (DATABASE_URL in backend/.env)",
         ],

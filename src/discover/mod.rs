@@ -179,14 +179,19 @@ pub fn discover(root: &Path) -> Result<Project, DiscoverError> {
     let inv = Inventory::walk(&root);
     let mut warnings = inv.warnings.clone();
 
-    let backends = backend::find_backends(&inv, &mut warnings);
+    let auth_server = backend::find_auth_server(&inv, &mut warnings);
+    let mut backends = backend::find_backends(&inv, &mut warnings);
+    // Crates authgen generated (the auth server, the axum verifier) use axum, but they are
+    // not API backends.
+    if let Ok(manifest) = crate::generate::Manifest::read(&root) {
+        backends.retain(|b| manifest.entry(&b.manifest).is_none());
+    }
     let root_migrations = backend::find_migrations(&inv, "", false);
     let mut env_dirs: Vec<&str> = vec![""];
     env_dirs.extend(backends.iter().map(|b| b.dir.as_str()));
     let database = env::find_database(&inv, &env_dirs, &mut warnings);
     let frontend = backend::find_frontend(&inv, &mut warnings);
     let workspace = backend::find_workspace(&inv, &mut warnings);
-    let auth_server = backend::find_auth_server(&inv, &mut warnings);
     let git = git::read(&root);
     let speckit = root.join(".specify").is_dir();
     let name = root

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use super::GenerateError;
+use super::manifest::Manifest;
 use super::templates::Templates;
 use crate::configure::{AuthConfig, BackendKind};
 use crate::discover::{
@@ -43,7 +44,7 @@ struct FastapiView<'a> {
     engine: Option<&'a PythonName>,
 }
 
-fn fastapi_view(backend: &Backend) -> FastapiView<'_> {
+fn fastapi_view<'a>(backend: &'a Backend, manifest: &Manifest) -> FastapiView<'a> {
     let (parent, module_prefix) = match (&backend.package, &backend.import_root) {
         (Some(package), Some(root)) => (
             package.clone(),
@@ -54,6 +55,10 @@ fn fastapi_view(backend: &Backend) -> FastapiView<'_> {
         _ => (backend.dir.clone(), String::new()),
     };
     let (tests_dir, tests_package) = match &backend.tests_dir {
+        // authgen made this directory a package on an earlier run: keep it one.
+        Some(dir) if manifest.entry(&join_rel(dir, "__init__.py")).is_some() => {
+            (dir.clone(), Some(join_rel(dir, "__init__.py")))
+        }
         Some(dir) => (dir.clone(), None),
         None => {
             let dir = join_rel(&backend.dir, "tests");
@@ -169,6 +174,7 @@ pub fn build(
     let crate_name = crate_name(&config.auth_dir);
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);
+    let manifest = Manifest::read(&project.root)?;
     ctx.insert(
         "axum_verifier",
         &backend
@@ -179,7 +185,7 @@ pub fn build(
         "fastapi",
         &backend
             .filter(|b| b.kind == BackendFramework::Fastapi)
-            .map(fastapi_view),
+            .map(|b| fastapi_view(b, &manifest)),
     );
 
     let alembic_dir = backend
