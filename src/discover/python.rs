@@ -25,36 +25,9 @@ pub fn scan(source: &[u8]) -> ModuleFacts {
     {
         return facts;
     }
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return facts;
-    }
-    let Some(tree) = parser.parse(source, None) else {
-        return facts;
-    };
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for statement in root.children(&mut cursor) {
-        if statement.kind() != "expression_statement" {
-            continue;
-        }
-        let Some(assignment) = statement.named_child(0) else {
-            continue;
-        };
-        if assignment.kind() != "assignment" {
-            continue;
-        }
-        let (Some(left), Some(right)) = (
-            assignment.child_by_field_name("left"),
-            assignment.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
+    module_assignments(source, |left, right| {
         if left.kind() != "identifier" || right.kind() != "call" {
-            continue;
+            return;
         }
         let name = text(left, source);
         match called_class(right, source) {
@@ -63,20 +36,35 @@ pub fn scan(source: &[u8]) -> ModuleFacts {
             Some("create_engine") => facts.engines.push(name),
             _ => {}
         }
-    }
+    });
     facts
 }
 
 /// An Alembic revision file's module-level `revision` and `down_revision` (a string, `None`
 /// or a tuple of strings, with or without type annotations).
 pub fn alembic_revision(source: &[u8]) -> Option<(String, Vec<String>)> {
-    let mut parser = Parser::new();
-    parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .ok()?;
-    let tree = parser.parse(source, None)?;
-    let root = tree.root_node();
     let (mut revision, mut down) = (None, Vec::new());
+    module_assignments(source, |left, right| match text(left, source).as_str() {
+        "revision" => revision = string_values(right, source).into_iter().next(),
+        "down_revision" => down = string_values(right, source),
+        _ => {}
+    });
+    Some((revision?, down))
+}
+
+/// Call `visit(target, value)` for every module-level assignment (annotated or not).
+fn module_assignments(source: &[u8], mut visit: impl FnMut(Node<'_>, Node<'_>)) {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return;
+    }
+    let Some(tree) = parser.parse(source, None) else {
+        return;
+    };
+    let root = tree.root_node();
     let mut cursor = root.walk();
     for statement in root.children(&mut cursor) {
         let Some(assignment) = statement
@@ -85,19 +73,13 @@ pub fn alembic_revision(source: &[u8]) -> Option<(String, Vec<String>)> {
         else {
             continue;
         };
-        let (Some(left), Some(right)) = (
+        if let (Some(left), Some(right)) = (
             assignment.child_by_field_name("left"),
             assignment.child_by_field_name("right"),
-        ) else {
-            continue;
-        };
-        match text(left, source).as_str() {
-            "revision" => revision = string_values(right, source).into_iter().next(),
-            "down_revision" => down = string_values(right, source),
-            _ => {}
+        ) {
+            visit(left, right);
         }
     }
-    Some((revision?, down))
 }
 
 /// `"a"` → [a]; `("a", "b")` → [a, b]; anything else → [].
