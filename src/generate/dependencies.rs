@@ -1,7 +1,8 @@
 //! The verifier's dependencies, added to the backend's own manifest: one line each in a
 //! requirements file, or `[project] dependencies` / Poetry's table in pyproject.toml (with
 //! toml_edit, so comments and layout survive). A dependency the backend already declares is
-//! left exactly as it is, pin included.
+//! left exactly as it is, pin included. An axum backend gets the `auth-verifier` crate as a
+//! path dependency in its Cargo.toml.
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
@@ -74,40 +75,47 @@ pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requir
     reqs
 }
 
-/// The edit to the FastAPI backend's manifest, when it lacks some of the verifier's
-/// dependencies.
-pub fn python_change(
+/// The edit to the chosen backend's dependency manifest, when it lacks what the verifier
+/// needs: the Python requirements, or the `auth-verifier` path dependency for axum.
+pub fn manifest_change(
     project: &Project,
     config: &AuthConfig,
     backend: Option<&Backend>,
 ) -> Result<Option<Change>, GenerateError> {
-    let Some(backend) = backend.filter(|b| b.kind == BackendFramework::Fastapi) else {
+    let Some(backend) = backend else {
         return Ok(None);
+    };
+    let io = |message: String| GenerateError::Io {
+        path: backend.manifest.clone(),
+        message,
     };
     let target = project.root.join(&backend.manifest);
     let old = match std::fs::read_to_string(&target) {
         Ok(text) => Some(text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-        Err(err) => {
-            return Err(GenerateError::Io {
-                path: backend.manifest.clone(),
-                message: err.to_string(),
-            });
+        // A FastAPI backend without requirements.txt gets one.
+        Err(err)
+            if err.kind() == std::io::ErrorKind::NotFound
+                && backend.kind == BackendFramework::Fastapi =>
+        {
+            None
         }
+        Err(err) => return Err(io(err.to_string())),
     };
-    let reqs = python_requirements(config, backend);
-    let new = if backend.manifest.ends_with("pyproject.toml") {
-        add_to_pyproject(old.as_deref().unwrap_or_default(), &reqs)
-    } else {
-        Ok(add_to_requirements(
-            old.as_deref().unwrap_or_default(),
-            &reqs,
-        ))
+    let text = old.as_deref().unwrap_or_default();
+    let new = match backend.kind {
+        BackendFramework::Fastapi if backend.manifest.ends_with("pyproject.toml") => {
+            add_to_pyproject(text, &python_requirements(config, backend))
+        }
+        BackendFramework::Fastapi => Ok(add_to_requirements(
+            text,
+            &python_requirements(config, backend),
+        )),
+        BackendFramework::Axum => {
+            let verifier = super::context::axum_verifier_dir(&config.auth_dir);
+            add_path_dependency(text, "auth-verifier", &relative(&backend.dir, &verifier))
+        }
     }
-    .map_err(|message| GenerateError::Io {
-        path: backend.manifest.clone(),
-        message,
-    })?;
+    .map_err(io)?;
     if old.as_deref() == Some(new.as_str()) {
         return Ok(None);
     }
@@ -209,38 +217,6 @@ pub fn add_to_pyproject(text: &str, reqs: &[Requirement]) -> Result<String, Stri
         }
     }
     Ok(doc.to_string())
-}
-
-/// The edit to the axum backend's Cargo.toml: `auth-verifier = { path = "…" }`.
-pub fn cargo_change(
-    project: &Project,
-    config: &AuthConfig,
-    backend: Option<&Backend>,
-) -> Result<Option<Change>, GenerateError> {
-    let Some(backend) = backend.filter(|b| b.kind == BackendFramework::Axum) else {
-        return Ok(None);
-    };
-    let target = project.root.join(&backend.manifest);
-    let io = |message: String| GenerateError::Io {
-        path: backend.manifest.clone(),
-        message,
-    };
-    let old = std::fs::read_to_string(&target).map_err(|e| io(e.to_string()))?;
-    let verifier = super::context::axum_verifier_dir(&config.auth_dir);
-    let new = add_path_dependency(&old, "auth-verifier", &relative(&backend.dir, &verifier))
-        .map_err(io)?;
-    if new == old {
-        return Ok(None);
-    }
-    Ok(Some(Change {
-        path: backend.manifest.clone(),
-        target,
-        source: Source::Dependencies,
-        action: Action::Update,
-        old: Some(old),
-        new: Some(new),
-        executable: false,
-    }))
 }
 
 /// `[dependencies] name = { path = "…" }`, unless the crate already depends on `name`.

@@ -253,10 +253,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, GenerateError> {
         changes.push(change);
     }
     let backend = context::chosen_backend(input.project, config);
-    if let Some(change) = dependencies::python_change(input.project, config, backend)? {
-        changes.push(change);
-    }
-    if let Some(change) = dependencies::cargo_change(input.project, config, backend)? {
+    if let Some(change) = dependencies::manifest_change(input.project, config, backend)? {
         changes.push(change);
     }
 
