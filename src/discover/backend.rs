@@ -381,8 +381,14 @@ const AUTH_DIR_NAMES: &[&str] = &[
     "auth_server",
 ];
 
-pub fn find_auth_server(inv: &Inventory, warnings: &mut Vec<String>) -> Option<AuthServer> {
-    if let Some(dir) = crate::generate::Manifest::read_auth_dir(&inv.root) {
+/// The auth server: the one an earlier run generated (`generated_dir`), else a Better Auth
+/// service or an auth-named directory with code.
+pub fn find_auth_server(
+    inv: &Inventory,
+    generated_dir: Option<String>,
+    warnings: &mut Vec<String>,
+) -> Option<AuthServer> {
+    if let Some(dir) = generated_dir {
         return Some(AuthServer {
             dir,
             kind: AuthServerKind::Authgen,

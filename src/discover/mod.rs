@@ -34,6 +34,9 @@ pub struct Project {
     pub frontend: Option<Frontend>,
     pub git: Option<GitInfo>,
     pub speckit: bool,
+    /// Files an earlier `authgen init` wrote (from `.authgen/manifest.toml`).
+    #[serde(skip)]
+    pub generated_files: Vec<String>,
     /// Files and directories discovery could not read, with the reason.
     pub warnings: Vec<String>,
 }
@@ -179,13 +182,14 @@ pub fn discover(root: &Path) -> Result<Project, DiscoverError> {
     let inv = Inventory::walk(&root);
     let mut warnings = inv.warnings.clone();
 
-    let auth_server = backend::find_auth_server(&inv, &mut warnings);
+    // An unreadable manifest is reported by `generate`; discovery then knows no earlier run.
+    let earlier = crate::generate::Manifest::read(&root).unwrap_or_default();
+    let generated_files: Vec<String> = earlier.files.into_iter().map(|f| f.path).collect();
+    let auth_server = backend::find_auth_server(&inv, earlier.auth_dir, &mut warnings);
     let mut backends = backend::find_backends(&inv, &mut warnings);
     // Crates authgen generated (the auth server, the axum verifier) use axum, but they are
     // not API backends.
-    if let Ok(manifest) = crate::generate::Manifest::read(&root) {
-        backends.retain(|b| manifest.entry(&b.manifest).is_none());
-    }
+    backends.retain(|b| !generated_files.contains(&b.manifest));
     let root_migrations = backend::find_migrations(&inv, "", false);
     let mut env_dirs: Vec<&str> = vec![""];
     env_dirs.extend(backends.iter().map(|b| b.dir.as_str()));
@@ -212,6 +216,7 @@ pub fn discover(root: &Path) -> Result<Project, DiscoverError> {
         frontend,
         git,
         speckit,
+        generated_files,
         warnings,
     })
 }

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use super::GenerateError;
-use super::manifest::Manifest;
 use super::templates::Templates;
 use crate::configure::{AuthConfig, BackendKind};
 use crate::discover::{
@@ -44,7 +43,7 @@ struct FastapiView<'a> {
     engine: Option<&'a PythonName>,
 }
 
-fn fastapi_view<'a>(backend: &'a Backend, manifest: &Manifest) -> FastapiView<'a> {
+fn fastapi_view<'a>(backend: &'a Backend, generated_files: &[String]) -> FastapiView<'a> {
     let (parent, module_prefix) = match (&backend.package, &backend.import_root) {
         (Some(package), Some(root)) => (
             package.clone(),
@@ -56,7 +55,7 @@ fn fastapi_view<'a>(backend: &'a Backend, manifest: &Manifest) -> FastapiView<'a
     };
     let (tests_dir, tests_package) = match &backend.tests_dir {
         // authgen made this directory a package on an earlier run: keep it one.
-        Some(dir) if manifest.entry(&join_rel(dir, "__init__.py")).is_some() => {
+        Some(dir) if generated_files.contains(&join_rel(dir, "__init__.py")) => {
             (dir.clone(), Some(join_rel(dir, "__init__.py")))
         }
         Some(dir) => (dir.clone(), None),
@@ -174,7 +173,6 @@ pub fn build(
     let crate_name = crate_name(&config.auth_dir);
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);
-    let manifest = Manifest::read(&project.root)?;
     ctx.insert(
         "axum_verifier",
         &backend
@@ -185,7 +183,7 @@ pub fn build(
         "fastapi",
         &backend
             .filter(|b| b.kind == BackendFramework::Fastapi)
-            .map(|b| fastapi_view(b, &manifest)),
+            .map(|b| fastapi_view(b, &project.generated_files)),
     );
 
     let alembic_dir = backend
@@ -193,12 +191,7 @@ pub fn build(
         .and(migrations.dir.as_deref());
     let alembic = match alembic_dir {
         Some(dir) => {
-            let source = templates
-                .get(SCHEMA_TEMPLATE)
-                .ok_or_else(|| GenerateError::Template {
-                    name: SCHEMA_TEMPLATE.into(),
-                    message: "missing".into(),
-                })?;
+            let source = templates.require(SCHEMA_TEMPLATE)?;
             let schema_sql = render_str(source, &ctx, SCHEMA_TEMPLATE)?;
             if schema_sql.contains('\\') || schema_sql.contains("\"\"\"") {
                 return Err(GenerateError::Template {
@@ -272,11 +265,7 @@ fn data<T: for<'de> Deserialize<'de>>(
     templates: &Templates,
     name: &str,
 ) -> Result<T, GenerateError> {
-    let text = templates.get(name).ok_or_else(|| GenerateError::Template {
-        name: name.into(),
-        message: "missing".into(),
-    })?;
-    toml::from_str(text).map_err(|e| GenerateError::Template {
+    toml::from_str(templates.require(name)?).map_err(|e| GenerateError::Template {
         name: name.into(),
         message: e.to_string(),
     })

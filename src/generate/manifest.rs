@@ -54,11 +54,6 @@ impl Manifest {
         })
     }
 
-    /// The auth server directory of an earlier run, for discovery.
-    pub fn read_auth_dir(root: &Path) -> Option<String> {
-        Manifest::read(root).ok()?.auth_dir
-    }
-
     pub fn entry(&self, path: &str) -> Option<&ManifestEntry> {
         self.files.iter().find(|e| e.path == path)
     }

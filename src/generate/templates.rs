@@ -103,6 +103,14 @@ impl Templates {
         self.files.get(name).map(String::as_str)
     }
 
+    /// A template the generator itself needs: missing is an error.
+    pub fn require(&self, name: &str) -> Result<&str, GenerateError> {
+        self.get(name).ok_or_else(|| GenerateError::Template {
+            name: name.into(),
+            message: "missing".into(),
+        })
+    }
+
     /// Every Tera template (`*.tera`), by name.
     pub fn tera_sources(&self) -> impl Iterator<Item = (&str, &str)> {
         self.files
