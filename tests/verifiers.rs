@@ -9,9 +9,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 use common::e2e::*;
 use common::*;
@@ -79,55 +78,42 @@ fn generated_python_verifier_passes_its_tests_and_ruff() {
             let (_tmp, repo) = copy_fixture(fixture);
             init(&repo, config);
             let dir = repo.join(backend);
-            let mut files: Vec<String> = Vec::new();
-            for entry in walk_py(&dir) {
-                let rel = entry
-                    .strip_prefix(&dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                if rel.contains("auth/")
-                    || rel.ends_with("test_auth.py")
-                    || rel.contains("authgen_")
-                {
-                    files.push(rel);
-                }
-            }
+            let files = generated_python(&repo, backend);
             assert!(
                 files.len() >= 6,
                 "{fixture}: generated Python files: {files:?}"
             );
             let what = format!("{fixture} {config:?}");
             // The project's own ruff configuration, then a wider rule set on our files alone.
-            check(
-                Command::new(venv_bin("ruff"))
-                    .args(["check", "--quiet"])
-                    .args(&files)
-                    .current_dir(&dir)
-                    .output()
-                    .unwrap(),
-                &format!("ruff check (project config) {what}"),
-            );
-            check(
-                Command::new(venv_bin("ruff"))
-                    .args(["check", "--quiet", "--isolated", "--select"])
-                    .arg("E,F,W,I,N,B,UP,SIM,RUF,S")
-                    .args(["--ignore", "S101,S608"])
-                    .args(&files)
-                    .current_dir(&dir)
-                    .output()
-                    .unwrap(),
-                &format!("ruff check (wide rule set) {what}"),
-            );
-            check(
-                Command::new(venv_bin("ruff"))
-                    .args(["format", "--check", "--quiet", "--isolated"])
-                    .args(&files)
-                    .current_dir(&dir)
-                    .output()
-                    .unwrap(),
-                &format!("ruff format {what}"),
-            );
+            for (args, name) in [
+                (&["check", "--quiet"][..], "ruff check (project config)"),
+                (
+                    &[
+                        "check",
+                        "--quiet",
+                        "--isolated",
+                        "--select",
+                        "E,F,W,I,N,B,UP,SIM,RUF,S",
+                        "--ignore",
+                        "S101,S608",
+                    ][..],
+                    "ruff check (wide rule set)",
+                ),
+                (
+                    &["format", "--check", "--quiet", "--isolated"][..],
+                    "ruff format",
+                ),
+            ] {
+                check(
+                    Command::new(venv_bin("ruff"))
+                        .args(args)
+                        .args(&files)
+                        .current_dir(&dir)
+                        .output()
+                        .unwrap(),
+                    &format!("{name} {what}"),
+                );
+            }
             let tests = files.iter().find(|f| f.ends_with("test_auth.py")).unwrap();
             let out = check(
                 Command::new(python())
@@ -143,17 +129,18 @@ fn generated_python_verifier_passes_its_tests_and_ruff() {
     }
 }
 
-fn walk_py(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk_py(&path));
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-    out
+/// The Python files authgen wrote into the backend (from its manifest), relative to it.
+fn generated_python(repo: &Path, backend: &str) -> Vec<String> {
+    let manifest: toml::Table = read(&repo.join(".authgen/manifest.toml")).parse().unwrap();
+    manifest["file"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|entry| entry["path"].as_str())
+        .filter(|path| path.ends_with(".py"))
+        .filter_map(|path| path.strip_prefix(&format!("{backend}/")))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Build the generated auth server and copy the binary out, so the next build cannot
@@ -178,7 +165,6 @@ fn sqlalchemy_url(url: &str) -> String {
 struct Api {
     _process: Process,
     base: String,
-    log: PathBuf,
 }
 
 /// The lines SETUP.md tells users to add, in a module beside the fixture's app.
@@ -198,32 +184,20 @@ fn start_api(dir: &Path, package: &str, pythonpath: &str, env: &[(&str, String)]
     )
     .unwrap();
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("authgen-uvicorn-{port}.log"));
     let mut command = Command::new(python());
     command
         .args(["-m", "uvicorn", "e2e_app:app", "--port", &port.to_string()])
         .current_dir(dir)
-        .env("PYTHONPATH", pythonpath)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
+        .env("PYTHONPATH", pythonpath);
     for (key, value) in env {
         command.env(key, value);
     }
-    let api = Api {
-        _process: Process(command.spawn().unwrap()),
-        base: format!("http://127.0.0.1:{port}"),
-        log,
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(&format!("{}/health", api.base)).call().is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "uvicorn did not come up:\n{}",
-            std::fs::read_to_string(&api.log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(100));
+    let base = format!("http://127.0.0.1:{port}");
+    let (process, _log) = spawn_until_healthy(command, &format!("{base}/health"));
+    Api {
+        _process: process,
+        base,
     }
-    api
 }
 
 /// GET with a bearer token: status, JSON body and the WWW-Authenticate header.
@@ -478,16 +452,9 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
         .env("DATABASE_URL", &database)
         .env("AUTH_ISSUER", issuer_of(&server))
         .env("AUTH_AUDIENCE", "e2e-api")
-        .env("AUTH_JWKS_URL", format!("{}/jwks", server.base))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let _api = Process(command.spawn().unwrap());
+        .env("AUTH_JWKS_URL", format!("{}/jwks", server.base));
     let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(&format!("{base}/health")).call().is_err() {
-        assert!(Instant::now() < deadline, "notes-api did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let (_api, _log) = spawn_until_healthy(command, &format!("{base}/health"));
 
     assert_eq!(
         text(&format!("{base}/whoami"), Some(&token)),

@@ -94,35 +94,44 @@ pub struct Running {
 
 pub fn start(binary: &Path, env: &[(&str, String)]) -> Running {
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("authgen-e2e-{port}.log"));
     let mut command = Command::new(binary);
     command
         .env_clear()
         .env("PORT", port.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
+        .env("RUST_LOG", "warn");
     for (key, value) in env {
         command.env(key, value);
     }
-    let child = command.spawn().unwrap();
-    let running = Running {
-        process: Process(child),
-        base: format!("http://127.0.0.1:{port}/api/auth"),
-        log,
-    };
+    let base = format!("http://127.0.0.1:{port}/api/auth");
+    let (process, log) = spawn_until_healthy(command, &format!("{base}/health"));
+    Running { process, base, log }
+}
+
+/// A service started by a test: spawned with stderr to a log file, and waited for until
+/// `health` answers (the log is shown when it never does).
+pub fn spawn_until_healthy(mut command: Command, health: &str) -> (Process, PathBuf) {
+    let log = tempfile_path("authgen-service", "log");
+    command
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let process = Process(command.spawn().unwrap());
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match ureq::get(&format!("{}/health", running.base)).call() {
-            Ok(_) => return running,
-            Err(err) => assert!(
-                Instant::now() < deadline,
-                "the server did not come up on port {port} ({err}):\n{}",
-                std::fs::read_to_string(&running.log).unwrap_or_default()
-            ),
-        }
+    while let Err(err) = ureq::get(health).call() {
+        assert!(
+            Instant::now() < deadline,
+            "{health} did not come up ({err}):\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
+    (process, log)
+}
+
+/// A fresh path in the temp directory (the port alone is not unique across test binaries).
+fn tempfile_path(prefix: &str, extension: &str) -> PathBuf {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("{prefix}-{}-{n}.{extension}", std::process::id()))
 }
 
 pub fn post(url: &str, body: Value) -> (u16, Value) {
