@@ -8,6 +8,7 @@ pub mod cli;
 pub mod configure;
 pub mod diagnostics;
 pub mod discover;
+pub mod doctor;
 pub mod document;
 pub mod generate;
 pub mod init;

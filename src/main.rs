@@ -37,6 +37,17 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Doctor(args) => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut stdout = anstream::stdout();
+            let result = authgen::doctor::command::run(&args, &mut stdout, color);
+            let _ = stdout.flush();
+            match result {
+                Ok(status) => ExitCode::from(status),
+                Err(err) => fail(err),
+            }
+        }
+        Command::Explain(_) | Command::Secret(_) | Command::Token(_) => fail("not built yet"),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -47,4 +58,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+fn fail(err: impl std::fmt::Display) -> ExitCode {
+    let _ = writeln!(anstream::stderr(), "{} {err}", paint(ERR, "error:"));
+    ExitCode::from(2)
 }

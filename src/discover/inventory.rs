@@ -52,6 +52,11 @@ pub struct Inventory {
 
 impl Inventory {
     pub fn walk(root: &Path) -> Inventory {
+        Inventory::walk_to_depth(root, MAX_DEPTH)
+    }
+
+    /// [`Inventory::walk`] with another depth limit (the doctor looks deeper than discovery).
+    pub fn walk_to_depth(root: &Path, max_depth: usize) -> Inventory {
         let mut inv = Inventory {
             root: root.to_path_buf(),
             ..Inventory::default()
@@ -60,7 +65,7 @@ impl Inventory {
             .hidden(false)
             .follow_links(false)
             .require_git(false)
-            .max_depth(Some(MAX_DEPTH))
+            .max_depth(Some(max_depth))
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                 if !is_dir || entry.depth() == 0 {

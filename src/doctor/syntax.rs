@@ -1,0 +1,290 @@
+//! Small helpers over tree-sitter trees shared by the checks: walking, string literals,
+//! call arguments and object properties in Python, JavaScript/TypeScript, Rust and JSON.
+
+use tree_sitter::Node;
+
+use super::workspace::SourceFile;
+
+/// Every node below (and including) `node`, in document order.
+pub fn descendants(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    let mut stack = vec![node];
+    while let Some(next) = stack.pop() {
+        out.push(next);
+        let children: Vec<Node<'_>> = next.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
+/// Nodes of one of `kinds` in the file, in document order.
+pub fn nodes_of<'t>(file: &'t SourceFile, kinds: &[&str]) -> Vec<Node<'t>> {
+    let Some(tree) = file.tree() else {
+        return Vec::new();
+    };
+    descendants(tree.root_node())
+        .into_iter()
+        .filter(|n| kinds.contains(&n.kind()))
+        .collect()
+}
+
+/// The value of a string literal without quotes, when it has no interpolation:
+/// Python `string`, JS/TS `string` and plain `template_string`, Rust `string_literal` and
+/// `raw_string_literal`, JSON `string`.
+pub fn string_value(file: &SourceFile, node: Node<'_>) -> Option<String> {
+    match node.kind() {
+        "string" | "template_string" | "string_literal" | "raw_string_literal" => {}
+        _ => return None,
+    }
+    let mut value = String::new();
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        match child.kind() {
+            "string_content" | "string_fragment" => value.push_str(file.node_text(child)),
+            "escape_sequence" => value.push_str(&unescape(file.node_text(child))),
+            "string_start" | "string_end" => {}
+            _ => return None, // interpolation, f-string field, template substitution
+        }
+    }
+    if node.kind() == "string" && file.lang == super::workspace::Lang::Python {
+        let start = node.child(0).map(|c| file.node_text(c)).unwrap_or_default();
+        if start.contains(['f', 'F']) && value.contains('{') {
+            return None;
+        }
+    }
+    Some(value)
+}
+
+fn unescape(seq: &str) -> String {
+    match seq {
+        "\\n" => "\n".into(),
+        "\\t" => "\t".into(),
+        "\\\"" => "\"".into(),
+        "\\'" => "'".into(),
+        "\\\\" => "\\".into(),
+        "\\/" => "/".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// The callee of a `call` (Python) / `call_expression` (JS, Rust) as written, e.g.
+/// `jwt.decode`, `app.use`, `Validation::new`.
+pub fn callee<'f>(file: &'f SourceFile, call: Node<'_>) -> &'f str {
+    call.child_by_field_name("function")
+        .map(|f| file.node_text(f))
+        .unwrap_or_default()
+}
+
+/// The last segment of the callee: `decode` for `jwt.decode`, `new` for `Validation::new`.
+pub fn callee_name<'f>(file: &'f SourceFile, call: Node<'_>) -> &'f str {
+    let function = callee(file, call);
+    let function = function.split('<').next().unwrap_or(function);
+    function
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(function)
+        .trim()
+}
+
+/// The argument nodes of a call, comments skipped.
+pub fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let mut cursor = args.walk();
+    args.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// Positional arguments of a Python call.
+pub fn py_positional(call: Node<'_>) -> Vec<Node<'_>> {
+    arguments(call)
+        .into_iter()
+        .filter(|n| n.kind() != "keyword_argument")
+        .collect()
+}
+
+/// The value of the Python keyword argument `name=` of a call.
+pub fn py_keyword<'t>(file: &SourceFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+    arguments(call).into_iter().find_map(|arg| {
+        (arg.kind() == "keyword_argument"
+            && arg
+                .child_by_field_name("name")
+                .is_some_and(|n| file.node_text(n) == name))
+        .then(|| arg.child_by_field_name("value"))
+        .flatten()
+    })
+}
+
+/// The whole `name=value` keyword argument node of a Python call.
+pub fn py_keyword_arg<'t>(file: &SourceFile, call: Node<'t>, name: &str) -> Option<Node<'t>> {
+    arguments(call).into_iter().find(|arg| {
+        arg.kind() == "keyword_argument"
+            && arg
+                .child_by_field_name("name")
+                .is_some_and(|n| file.node_text(n) == name)
+    })
+}
+
+/// Python `True` / `False`.
+pub fn py_bool(file: &SourceFile, node: Node<'_>) -> Option<bool> {
+    match (node.kind(), file.node_text(node)) {
+        ("true", _) | (_, "True") => Some(true),
+        ("false", _) | (_, "False") => Some(false),
+        _ => None,
+    }
+}
+
+/// The value node of property `key` of a JS/TS object literal (or a JSON object).
+#[allow(clippy::let_and_return)] // the binding ends the cursor borrow before return
+pub fn property<'t>(file: &SourceFile, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+    let mut cursor = object.walk();
+    let found = object
+        .named_children(&mut cursor)
+        .find_map(|pair| match pair.kind() {
+            "pair" => {
+                let k = pair.child_by_field_name("key")?;
+                (property_key(file, k) == key)
+                    .then(|| pair.child_by_field_name("value"))
+                    .flatten()
+            }
+            // `{ secret }` shorthand: the value is the identifier itself.
+            "shorthand_property_identifier" if file.node_text(pair) == key => Some(pair),
+            _ => None,
+        });
+    found
+}
+
+/// The `pair` node of property `key`.
+#[allow(clippy::let_and_return)] // the binding ends the cursor borrow before return
+pub fn property_pair<'t>(file: &SourceFile, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+    let mut cursor = object.walk();
+    let found = object.named_children(&mut cursor).find(|pair| {
+        pair.kind() == "pair"
+            && pair
+                .child_by_field_name("key")
+                .is_some_and(|k| property_key(file, k) == key)
+    });
+    found
+}
+
+/// The key of a pair as a plain name: `a`, `"a"` and `'a'` are all `a`.
+pub fn property_key(file: &SourceFile, key: Node<'_>) -> String {
+    string_value(file, key).unwrap_or_else(|| file.node_text(key).to_owned())
+}
+
+/// Follow a path of nested object properties: `["advanced", "defaultCookieAttributes"]`.
+pub fn property_path<'t>(file: &SourceFile, object: Node<'t>, path: &[&str]) -> Option<Node<'t>> {
+    let mut node = object;
+    for key in path {
+        node = property(file, node, key)?;
+    }
+    Some(node)
+}
+
+/// JS/TS `true`/`false`.
+pub fn js_bool(node: Node<'_>) -> Option<bool> {
+    match node.kind() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether any node below `node` is an identifier (or attribute/member name) satisfying `f`.
+pub fn mentions(file: &SourceFile, node: Node<'_>, f: impl Fn(&str) -> bool) -> bool {
+    descendants(node).into_iter().any(|n| {
+        matches!(
+            n.kind(),
+            "identifier"
+                | "property_identifier"
+                | "field_identifier"
+                | "shorthand_property_identifier"
+        ) && f(file.node_text(n))
+    })
+}
+
+/// The statement-level ancestor of `node` whose parent is `container` kind (e.g. the
+/// `expression_statement` directly inside a `program` or `statement_block`).
+pub fn statement_of(node: Node<'_>) -> Option<Node<'_>> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(
+            parent.kind(),
+            "program" | "statement_block" | "module" | "block" | "source_file" | "function_body"
+        ) {
+            return Some(current);
+        }
+        current = parent;
+    }
+    None
+}
+
+/// The byte range of whole lines covering `node` (including the newline), for moving
+/// statements line by line.
+pub fn line_span(file: &SourceFile, start: usize, end: usize) -> std::ops::Range<usize> {
+    let line_start = file.text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = file.text[end..]
+        .find('\n')
+        .map_or(file.text.len(), |i| end + i + 1);
+    line_start..line_end
+}
+
+/// PostgreSQL statements of a SQL file.
+pub fn sql_statements(
+    text: &str,
+) -> Result<Vec<sqlparser::ast::Statement>, sqlparser::parser::ParserError> {
+    sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, text)
+}
+
+/// Names imported by Python `import x as y` / `from m import a as b`: (module path, local name).
+pub fn py_imports(file: &SourceFile) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for node in nodes_of(file, &["import_statement", "import_from_statement"]) {
+        let module = node
+            .child_by_field_name("module_name")
+            .map(|m| file.node_text(m).to_owned());
+        let mut cursor = node.walk();
+        for name in node.children_by_field_name("name", &mut cursor) {
+            let (path, local) = match name.kind() {
+                "aliased_import" => (
+                    name.child_by_field_name("name")
+                        .map(|n| file.node_text(n))
+                        .unwrap_or_default(),
+                    name.child_by_field_name("alias")
+                        .map(|n| file.node_text(n))
+                        .unwrap_or_default(),
+                ),
+                _ => (
+                    file.node_text(name),
+                    file.node_text(name).rsplit('.').next().unwrap_or_default(),
+                ),
+            };
+            let full = match &module {
+                Some(m) => format!("{m}.{path}"),
+                None => path.to_owned(),
+            };
+            out.push((full, local.to_owned()));
+        }
+    }
+    out
+}
+
+/// Modules a JS/TS file imports or requires (`import x from "m"`, `require("m")`).
+pub fn js_imports(file: &SourceFile) -> Vec<String> {
+    let mut out = Vec::new();
+    for node in nodes_of(file, &["import_statement", "call_expression"]) {
+        if node.kind() == "import_statement" {
+            if let Some(source) = node.child_by_field_name("source") {
+                out.extend(string_value(file, source));
+            }
+        } else if callee(file, node) == "require" {
+            if let Some(arg) = arguments(node).first() {
+                out.extend(string_value(file, *arg));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! Every check on its fixtures (fixtures/doctor/<id>/): findings on `bad/` at the expected
+//! places (json snapshot), nothing on `good/`, and `--fix` on a copy of `bad/` producing
+//! exactly `fixed/` (or `fixed-unsafe/` with `--unsafe-fixes`), after which the check is clean.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{authgen, copy_dir};
+
+fn fixture_dir(id: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/doctor")
+        .join(id)
+}
+
+fn doctor(dir: &Path, id: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let output = authgen()
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--fail-on",
+            "warning",
+            "--check",
+            id,
+        ])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{id}: doctor output is not JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), json, stdout)
+}
+
+fn findings(json: &serde_json::Value) -> Vec<serde_json::Value> {
+    json["checks"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `expected` may hold `<generated-secret>` where a fix writes a fresh 64-hex-digit secret.
+fn same_text(expected: &str, actual: &str) -> bool {
+    let (e_lines, a_lines): (Vec<&str>, Vec<&str>) =
+        (expected.split('\n').collect(), actual.split('\n').collect());
+    e_lines.len() == a_lines.len()
+        && e_lines
+            .iter()
+            .zip(&a_lines)
+            .all(|(e, a)| match e.split_once("<generated-secret>") {
+                None => e == a,
+                Some((before, after)) => {
+                    a.len() == before.len() + 64 + after.len()
+                        && a.starts_with(before)
+                        && a.ends_with(after)
+                        && a[before.len()..before.len() + 64]
+                            .bytes()
+                            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                }
+            })
+}
+
+fn assert_same_tree(expected: &Path, actual: &Path) {
+    let (e, a) = (common::snapshot(expected), common::snapshot(actual));
+    let e_paths: Vec<_> = e.keys().collect();
+    let a_paths: Vec<_> = a.keys().collect();
+    assert_eq!(e_paths, a_paths, "fixed tree has other files than expected");
+    for (path, (bytes, _)) in &e {
+        let expected_text = String::from_utf8_lossy(bytes);
+        let actual_text = String::from_utf8_lossy(&a[path].0);
+        assert!(
+            same_text(&expected_text, &actual_text),
+            "{}: after --fix differs from the expected tree:\n{}",
+            path.display(),
+            similar::TextDiff::from_lines(&*expected_text, &*actual_text)
+                .unified_diff()
+                .header("expected", "actual")
+        );
+    }
+}
+
+fn check_fixtures(id: &str) {
+    let base = fixture_dir(id);
+    assert!(
+        base.join("bad").is_dir(),
+        "{id}: fixtures/doctor/{id}/bad is missing"
+    );
+
+    let (code, json, text) = doctor(&base.join("bad"), id, &[]);
+    assert_eq!(code, 1, "{id}: bad/ must have findings:\n{text}");
+    assert!(!findings(&json).is_empty());
+    insta::with_settings!({snapshot_path => "snapshots/doctor", prepend_module_to_snapshot => false}, {
+        insta::assert_json_snapshot!(format!("{id}-bad"), findings(&json));
+    });
+
+    let (code, json, text) = doctor(&base.join("good"), id, &[]);
+    assert!(
+        findings(&json).is_empty(),
+        "{id}: false alarm on good/:\n{text}"
+    );
+    assert_eq!(code, 0);
+
+    for (dir, flags) in [
+        ("fixed", &["--fix"][..]),
+        ("fixed-unsafe", &["--fix", "--unsafe-fixes"][..]),
+    ] {
+        let expected = base.join(dir);
+        if !expected.is_dir() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let work = tmp.path().join("repo");
+        copy_dir(&base.join("bad"), &work);
+        let output = authgen()
+            .args(["doctor", "--check", id])
+            .args(flags)
+            .arg(&work)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.code().is_some(),
+            "{id}: doctor --fix was killed"
+        );
+        assert_same_tree(&expected, &work);
+        let (code, json, text) = doctor(&work, id, &[]);
+        assert!(
+            findings(&json).is_empty(),
+            "{id}: findings left after {flags:?}:\n{text}"
+        );
+        assert_eq!(code, 0);
+    }
+}
+
+macro_rules! fixture_tests {
+    ($($name:ident => $id:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_fixtures($id);
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    esm_module => "esm-module",
+    route_order => "route-order",
+    inet_column => "inet-column",
+    cookie_flags => "cookie-flags",
+    env_secrets => "env-secrets",
+    env_file_committed => "env-file-committed",
+    deploy_config => "deploy-config",
+    email_service => "email-service",
+    jwt_verification => "jwt-verification",
+    password_hashing => "password-hashing",
+    cors_credentials => "cors-credentials",
+    session_validation => "session-validation",
+}
