@@ -13,4 +13,5 @@ pub mod document;
 pub mod generate;
 pub mod init;
 pub mod record;
+pub mod secret;
 pub mod ui;

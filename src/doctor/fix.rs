@@ -128,12 +128,15 @@ pub fn plan<'a>(
 /// Write every change atomically (temp file in the same directory, then rename), keeping the
 /// file's permissions.
 pub fn write(root: &Path, plan: &FixPlan) -> std::io::Result<()> {
+    // One secret per run: every env file a run fixes gets the same value.
+    let fresh = crate::secret::generate();
     for change in &plan.changes {
+        let content = change.new.replace(crate::secret::FRESH_MARKER, &fresh);
         let path = root.join(&change.file);
         let dir = path.parent().unwrap_or(root);
         std::fs::create_dir_all(dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        tmp.write_all(change.new.as_bytes())?;
+        tmp.write_all(content.as_bytes())?;
         if let Ok(meta) = std::fs::metadata(&path) {
             std::fs::set_permissions(tmp.path(), meta.permissions())?;
         }

@@ -1,18 +1,474 @@
-//! `env-secrets`: see diagnostics/env-secrets.md.
+//! `env-secrets`: the signing secret missing where code reads it, weak or a placeholder,
+//! exposed to browsers, different between issuer and verifier (HS256), or written into
+//! source and deploy files.
+//!
+//! Fixes write [`secret::FRESH_MARKER`]; the fix writer replaces it with one fresh secret per
+//! run, so every fix of a run writes the same value and no report ever shows it.
 
-use crate::doctor::finding::Finding;
-use crate::doctor::workspace::Workspace;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use crate::doctor::facts;
+use crate::doctor::finding::{Edit, Finding, Fix, Severity};
+use crate::doctor::syntax::{arguments, callee, nodes_of, property_pair, string_value};
+use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
+use crate::secret::{self, SECRET_KEYS};
 
 use super::Check;
 
 pub struct EnvSecrets;
 
+const ID: &str = "env-secrets";
+
 impl Check for EnvSecrets {
     fn id(&self) -> &'static str {
-        "env-secrets"
+        ID
     }
 
-    fn run(&self, _ws: &Workspace, _out: &mut Vec<Finding>) -> anyhow::Result<()> {
+    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+        let fresh = secret::FRESH_MARKER.to_owned();
+        let env_files = facts::all_env_files(ws);
+        let mut defined: BTreeSet<String> = BTreeSet::new();
+        for file in &env_files {
+            let template = is_env_template(file.name());
+            for entry in file.env() {
+                defined.insert(entry.key.clone());
+                if is_public(&entry.key) && entry.key.contains("SECRET") && !entry.value.is_empty()
+                {
+                    let line = whole_line(file, entry.line.clone());
+                    out.push(
+                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is a secret exposed to the browser: bundlers inline every {} variable into client JavaScript", entry.key, public_prefix(&entry.key)))
+                            .help("keep the secret server-side under a name without the public prefix, and rotate it: it has been shipped to browsers")
+                            .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
+                    );
+                }
+                if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
+                    continue;
+                }
+                if entry.value.is_empty() {
+                    out.push(
+                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is empty: the server refuses to start or signs with an empty key", entry.key))
+                            .help("run `authgen secret --write`, or `authgen doctor --fix`")
+                            .fix(Fix::safe("write a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                    );
+                } else if let Some(why) = secret::weakness(&entry.value) {
+                    out.push(
+                        Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
+                            .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
+                            .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                    );
+                }
+            }
+        }
+        mismatch(ws, out);
+        deploy_files(ws, &mut defined, out);
+        literals(ws, out);
+        missing(ws, &defined, &fresh, out);
         Ok(())
+    }
+}
+
+fn is_public(key: &str) -> bool {
+    [
+        "NEXT_PUBLIC_",
+        "VITE_",
+        "PUBLIC_",
+        "REACT_APP_",
+        "EXPO_PUBLIC_",
+        "NUXT_PUBLIC_",
+    ]
+    .iter()
+    .any(|p| key.starts_with(p))
+}
+
+fn public_prefix(key: &str) -> &str {
+    [
+        "NEXT_PUBLIC_",
+        "VITE_",
+        "PUBLIC_",
+        "REACT_APP_",
+        "EXPO_PUBLIC_",
+        "NUXT_PUBLIC_",
+    ]
+    .into_iter()
+    .find(|p| key.starts_with(p))
+    .unwrap_or(key)
+}
+
+fn whole_line(file: &SourceFile, line: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let end = if file.text[line.end..].starts_with('\n') {
+        line.end + 1
+    } else {
+        line.end
+    };
+    line.start..end
+}
+
+/// HS256: the auth server's AUTH_SECRET and the backend's must be the same bytes.
+fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
+    let Some((answers, _)) = facts::answers(ws) else {
+        return;
+    };
+    if answers.algorithm != Some(crate::configure::Algorithm::Hs256) {
+        return;
+    }
+    let (Some(auth_dir), Some(backend_dir)) =
+        (answers.auth_dir.as_deref(), answers.backend_dir.as_deref())
+    else {
+        return;
+    };
+    let fresh = secret::FRESH_MARKER;
+    for name in [".env", ".env.local", ".env.production"] {
+        let issuer = ws.source(&crate::discover::join_rel(auth_dir, name));
+        let verifier = ws.source(&crate::discover::join_rel(backend_dir, name));
+        let (Some(issuer), Some(verifier)) = (issuer, verifier) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (
+            issuer.env_value("AUTH_SECRET"),
+            verifier.env_value("AUTH_SECRET"),
+        ) else {
+            continue;
+        };
+        if a.value.is_empty() || b.value.is_empty() || a.value == b.value {
+            continue;
+        }
+        out.push(
+            Finding::new(ID, &verifier, b.value_span.clone(), format!("AUTH_SECRET differs from the auth server's ({}): with HS256 every token fails signature verification (401 on every request)", issuer.rel))
+                .help("use the same value on both sides (`authgen secret --write` writes one to both)")
+                .fix(Fix::unsafe_(
+                    "write one fresh secret to both sides",
+                    vec![
+                        Edit::replace(&issuer, a.value_span.clone(), fresh),
+                        Edit::replace(&verifier, b.value_span.clone(), fresh),
+                    ],
+                )),
+        );
+    }
+}
+
+/// Secrets written as literals into compose files, fly.toml `[env]` and Dockerfile `ENV`;
+/// keys set there (as references) count as defined.
+fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Finding>) {
+    for rel in ws.files() {
+        let name = crate::discover::file_name(rel);
+        let Some(file) = (match Lang::of(rel) {
+            Lang::Dockerfile => ws.source(rel),
+            Lang::Yaml if name.contains("compose") => ws.source(rel),
+            Lang::Toml if name == "fly.toml" => ws.source(rel),
+            _ => None,
+        }) else {
+            continue;
+        };
+        for (key, value, span) in deploy_env(&file) {
+            defined.insert(key.clone());
+            if SECRET_KEYS.contains(&key.as_str()) && !value.is_empty() && !value.starts_with('$') {
+                out.push(
+                    Finding::new(ID, &file, span, format!("{key} is written into {name}: everyone with the repository can sign tokens"))
+                        .help("reference it from the environment (`${AUTH_SECRET}`, `fly secrets set`, the platform's secret store) and rotate it"),
+                );
+            }
+        }
+    }
+}
+
+/// `(key, value, span of the value)` of env settings in a deploy file.
+fn deploy_env(file: &SourceFile) -> Vec<(String, String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    match file.lang {
+        Lang::Dockerfile => {
+            for (i, line) in file.text.lines().enumerate() {
+                let range = file.line_range(i + 1);
+                let trimmed = line.trim_start();
+                let Some(rest) = trimmed
+                    .strip_prefix("ENV ")
+                    .or_else(|| trimmed.strip_prefix("env "))
+                else {
+                    continue;
+                };
+                let rest_at = range.start + (line.len() - rest.len());
+                let (key, value, value_at) = match rest.find('=') {
+                    Some(eq) if !rest[..eq].contains(' ') => {
+                        (&rest[..eq], rest[eq + 1..].trim(), rest_at + eq + 1)
+                    }
+                    _ => match rest.split_once(' ') {
+                        Some((k, v)) => (k, v.trim(), rest_at + k.len() + 1),
+                        None => continue,
+                    },
+                };
+                let value = value.trim_matches('"');
+                out.push((key.to_owned(), value.to_owned(), value_at..range.end));
+            }
+        }
+        Lang::Toml => {
+            let Ok(doc) = file.text.parse::<toml_edit::ImDocument<String>>() else {
+                return out;
+            };
+            if let Some(env) = doc.get("env").and_then(|e| e.as_table()) {
+                for (key, item) in env.iter() {
+                    if let Some(value) = item.as_value() {
+                        let span = value.span().unwrap_or(0..0);
+                        out.push((
+                            key.to_owned(),
+                            value.as_str().unwrap_or_default().to_owned(),
+                            span,
+                        ));
+                    }
+                }
+            }
+        }
+        Lang::Yaml => {
+            let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
+                return out;
+            };
+            let Some(services) = doc.get("services").and_then(|s| s.as_mapping()) else {
+                return out;
+            };
+            for service in services.values() {
+                let pairs: Vec<(String, String)> = match service.get("environment") {
+                    Some(serde_yaml::Value::Mapping(map)) => map
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), yaml_scalar(v))))
+                        .collect(),
+                    Some(serde_yaml::Value::Sequence(items)) => items
+                        .iter()
+                        .filter_map(|i| {
+                            i.as_str()?
+                                .split_once('=')
+                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (key, value) in pairs {
+                    let span = yaml_key_span(file, &key);
+                    out.push((key, value, span));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn yaml_scalar(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// serde_yaml keeps no positions: the key's line is the first line whose first token is
+/// `KEY:` or `- KEY=` (the document has been parsed, so this only locates it).
+fn yaml_key_span(file: &SourceFile, key: &str) -> std::ops::Range<usize> {
+    for i in 1..=file.text.lines().count() {
+        let range = file.line_range(i);
+        let line = &file.text[range.clone()];
+        let trimmed = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .trim_start_matches(['"', '\'']);
+        if trimmed.starts_with(&format!("{key}:")) || trimmed.starts_with(&format!("{key}=")) {
+            let at = range.end - line.trim_start().len();
+            return at..range.end;
+        }
+    }
+    0..0
+}
+
+/// `betterAuth({ secret: "..." })`, `SECRET_KEY = "..."`, `const JWT_SECRET: &str = "..."`.
+fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
+    for config in facts::better_auth_configs(ws) {
+        let Some(object) = config.node() else {
+            continue;
+        };
+        if let Some(pair) = property_pair(&config.file, object, "secret") {
+            let value = pair.child_by_field_name("value");
+            if let Some(value) =
+                value.filter(|v| string_value(&config.file, *v).is_some_and(|s| !s.is_empty()))
+            {
+                out.push(
+                    Finding::new(ID, &config.file, value.byte_range(), "Better Auth's secret is written into the source: everyone with the repository can forge sessions")
+                        .help("remove `secret` (Better Auth reads BETTER_AUTH_SECRET) or use `process.env.BETTER_AUTH_SECRET`, and rotate the value"),
+                );
+            }
+        }
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        for assign in nodes_of(&file, &["assignment"]) {
+            let (Some(left), Some(right)) = (
+                assign.child_by_field_name("left"),
+                assign.child_by_field_name("right"),
+            ) else {
+                continue;
+            };
+            let name = file.node_text(left).to_ascii_uppercase();
+            let scope = assign.parent().and_then(|p| p.parent()).map(|p| p.kind());
+            if left.kind() != "identifier"
+                || !SECRET_KEYS.contains(&name.as_str())
+                || !matches!(scope, Some("module" | "class_definition") | None)
+            {
+                continue;
+            }
+            if string_value(&file, right).is_some_and(|s| !s.is_empty()) {
+                out.push(
+                    Finding::new(ID, &file, right.byte_range(), format!("{} is written into the source: everyone with the repository can sign tokens", file.node_text(left)))
+                        .help(format!("read it from the environment (`os.environ[\"{name}\"]` or a settings field without a default) and rotate it")),
+                );
+            }
+        }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        for item in nodes_of(&file, &["const_item", "static_item"]) {
+            let (Some(name), Some(value)) = (
+                item.child_by_field_name("name"),
+                item.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if SECRET_KEYS.contains(&file.node_text(name))
+                && string_value(&file, value).is_some_and(|s| !s.is_empty())
+            {
+                out.push(
+                    Finding::new(ID, &file, value.byte_range(), format!("{} is written into the source: everyone with the repository can sign tokens", file.node_text(name)))
+                        .help(format!("read it with `std::env::var(\"{}\")` at start-up and rotate it", file.node_text(name))),
+                );
+            }
+        }
+    }
+}
+
+/// Where code reads a secret by name: `process.env.X`, `os.environ["X"]`, `os.getenv("X")`,
+/// `env::var("X")`.
+fn reads(file: &Rc<SourceFile>) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    match file.lang {
+        Lang::TypeScript | Lang::Tsx | Lang::JavaScript => {
+            for member in nodes_of(file, &["member_expression", "subscript_expression"]) {
+                let Some(object) = member.child_by_field_name("object") else {
+                    continue;
+                };
+                if file.node_text(object) != "process.env" {
+                    continue;
+                }
+                let key = member
+                    .child_by_field_name("property")
+                    .map(|p| file.node_text(p).to_owned())
+                    .or_else(|| {
+                        member
+                            .child_by_field_name("index")
+                            .and_then(|i| string_value(file, i))
+                    });
+                if let Some(key) = key {
+                    out.push((key, member.byte_range()));
+                }
+            }
+        }
+        Lang::Python => {
+            for node in nodes_of(file, &["subscript", "call"]) {
+                let (target, key) = if node.kind() == "subscript" {
+                    (
+                        node.child_by_field_name("value"),
+                        node.child_by_field_name("subscript"),
+                    )
+                } else {
+                    (
+                        node.child_by_field_name("function"),
+                        arguments(node).first().copied(),
+                    )
+                };
+                let Some(target) = target else { continue };
+                let allowed = match node.kind() {
+                    "subscript" => ["os.environ", "environ"].contains(&file.node_text(target)),
+                    _ => ["os.environ.get", "os.getenv", "getenv", "environ.get"]
+                        .contains(&file.node_text(target)),
+                };
+                if let Some(key) = key.filter(|_| allowed).and_then(|k| string_value(file, k)) {
+                    out.push((key, node.byte_range()));
+                }
+            }
+        }
+        Lang::Rust => {
+            for call in nodes_of(file, &["call_expression"]) {
+                if !matches!(
+                    callee(file, call),
+                    "env::var" | "std::env::var" | "var" | "dotenvy::var"
+                ) {
+                    continue;
+                }
+                if let Some(key) = arguments(call).first().and_then(|a| string_value(file, *a)) {
+                    out.push((key, call.byte_range()));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The directory whose `.env` a program in `file` loads: the nearest package root.
+fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
+    let mut dir = file.dir().to_owned();
+    loop {
+        if [
+            "package.json",
+            "pyproject.toml",
+            "requirements.txt",
+            "Cargo.toml",
+        ]
+        .iter()
+        .any(|m| ws.has_file(&crate::discover::join_rel(&dir, m)))
+        {
+            return dir;
+        }
+        if dir.is_empty() {
+            return dir;
+        }
+        dir = crate::discover::parent(&dir).to_owned();
+    }
+}
+
+fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Vec<Finding>) {
+    let mut reported = BTreeSet::new();
+    for file in ws.sources_in(&[
+        Lang::TypeScript,
+        Lang::Tsx,
+        Lang::JavaScript,
+        Lang::Python,
+        Lang::Rust,
+    ]) {
+        for (key, span) in reads(&file) {
+            if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
+                continue;
+            }
+            let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
+            let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
+                .severity(Severity::Warning)
+                .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
+            // One fix per env file and key: later findings only point at other read sites.
+            let fix = reported.insert((env.clone(), key.clone())).then(|| {
+                let existing = ws.source(&env);
+                let edit = match &existing {
+                    Some(f) => {
+                        let sep = if f.text.is_empty() || f.text.ends_with('\n') {
+                            ""
+                        } else {
+                            "\n"
+                        };
+                        Edit::insert(f, f.text.len(), format!("{sep}{key}={fresh}\n"))
+                    }
+                    None => Edit {
+                        file: env.clone(),
+                        start: 0,
+                        end: 0,
+                        text: format!("{key}={fresh}\n"),
+                    },
+                };
+                Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
+            });
+            out.push(finding.maybe_fix(fix));
+        }
     }
 }

@@ -7,6 +7,7 @@ use annotate_snippets::renderer::DecorStyle;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use crate::doctor::finding::{Applicability, Finding, Severity};
+use crate::doctor::workspace::{Lang, parse_env};
 use crate::doctor::{Outcome, Report};
 use crate::ui::{DIM, ERR, OK, WARN, paint};
 
@@ -109,7 +110,10 @@ fn frame(renderer: &Renderer, root: &Path, finding: &Finding) -> String {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
     };
-    let text = std::fs::read_to_string(root.join(&finding.file)).unwrap_or_default();
+    let mut text = std::fs::read_to_string(root.join(&finding.file)).unwrap_or_default();
+    if Lang::of(&finding.file) == Lang::Env {
+        text = mask_env_values(&text);
+    }
     let span = finding.span[0].min(text.len())..finding.span[1].min(text.len());
     let mut groups = Vec::new();
     let title = level
@@ -142,4 +146,19 @@ fn frame(renderer: &Renderer, root: &Path, finding: &Finding) -> String {
     }
     let rendered = renderer.render(&groups);
     rendered.lines().map(|line| format!("  {line}\n")).collect()
+}
+
+/// Env files hold secrets: frames show their values as `*` (same length, so spans still fit).
+fn mask_env_values(text: &str) -> String {
+    let mut masked = text.to_owned();
+    for entry in parse_env(text) {
+        let sensitive = ["SECRET", "KEY", "TOKEN", "PASSWORD", "DATABASE_URL"]
+            .iter()
+            .any(|k| entry.key.contains(k));
+        if sensitive && !entry.value.is_empty() {
+            let stars = "*".repeat(entry.value_span.len());
+            masked.replace_range(entry.value_span.clone(), &stars);
+        }
+    }
+    masked
 }
