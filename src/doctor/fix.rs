@@ -51,7 +51,14 @@ pub fn plan<'a>(
         if !wanted(fix.applicability, unsafe_fixes) {
             continue;
         }
-        let overlaps = fix.edits.iter().any(|edit| {
+        // An edit identical to one already accepted (two findings, one shared fix such as a
+        // .gitignore rule) is satisfied by it, not a conflict.
+        let already = |edit: &Edit| {
+            per_file
+                .get(&edit.file)
+                .is_some_and(|edits| edits.contains(edit))
+        };
+        let overlaps = fix.edits.iter().filter(|edit| !already(edit)).any(|edit| {
             per_file.get(&edit.file).is_some_and(|edits| {
                 edits
                     .iter()
@@ -65,7 +72,13 @@ pub fn plan<'a>(
             ));
             continue;
         }
-        for edit in &fix.edits {
+        for edit in fix
+            .edits
+            .iter()
+            .filter(|edit| !already(edit))
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             per_file
                 .entry(edit.file.clone())
                 .or_default()
