@@ -8,7 +8,7 @@ use crate::configure::{self, Answers, Configured, Mode, Prompter, RecordsMode};
 use crate::discover::{self, Project};
 use crate::generate::{self, Plan, PlanInput, Templates, sha256_hex};
 use crate::record::{Phr, Recorder};
-use crate::ui::{BOLD, ERR, OK, WARN, paint};
+use crate::ui::{BOLD, DIM, ERR, OK, WARN, paint};
 use crate::{document, record};
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +137,7 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
             paint(OK, "✓"),
             document::plural(count)
         )?;
+        diagnose(&project.root, out)?;
         writeln!(out)?;
     }
     document::summary(out, &plan, &applied, &configured)?;
@@ -403,4 +404,56 @@ fn git_user(root: &Path) -> String {
         .and_then(|c| c.get_string("user.name").ok())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Run the doctor on the repository as it is now: what authgen wrote must pass every check,
+/// and problems in the user's own code are worth knowing before the first deploy.
+fn diagnose(root: &Path, out: &mut dyn Write) -> Result<(), InitError> {
+    let report = match crate::doctor::run(root, &crate::doctor::Options::default()) {
+        Ok(report) => report,
+        Err(err) => {
+            writeln!(out, "  {} doctor did not run: {err}", paint(WARN, "!"))?;
+            return Ok(());
+        }
+    };
+    let findings: Vec<_> = report.findings().collect();
+    if findings.is_empty() && !report.crashed() {
+        writeln!(
+            out,
+            "  {} authgen doctor: {}/{} checks passed",
+            paint(OK, "✓"),
+            report.passed(),
+            report.checks.len()
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  {} authgen doctor: {}/{} checks passed; {} finding{} (run `authgen doctor` for details and fixes):",
+        paint(WARN, "!"),
+        report.passed(),
+        report.checks.len(),
+        findings.len(),
+        document::plural(findings.len())
+    )?;
+    for finding in findings.iter().take(10) {
+        writeln!(
+            out,
+            "      {}:{}:{} {} {}",
+            finding.file,
+            finding.start.line,
+            finding.start.column,
+            paint(DIM, format!("[{}]", finding.check)),
+            finding.message
+        )?;
+    }
+    if findings.len() > 10 {
+        writeln!(out, "      ... and {} more", findings.len() - 10)?;
+    }
+    for check in &report.checks {
+        if let crate::doctor::Outcome::Crashed { error } = &check.outcome {
+            writeln!(out, "      {} crashed: {error}", check.id)?;
+        }
+    }
+    Ok(())
 }

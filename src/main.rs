@@ -47,7 +47,26 @@ fn main() -> ExitCode {
                 Err(err) => fail(err),
             }
         }
-        Command::Explain(_) | Command::Secret(_) | Command::Token(_) => fail("not built yet"),
+        Command::Explain(args) => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut stdout = anstream::stdout();
+            match authgen::explain::command(&args.path, &args.query.join(" "), &mut stdout, color) {
+                Ok(status) => ExitCode::from(status),
+                Err(err) => fail(format!("{err:#}")),
+            }
+        }
+        Command::Secret(args) => {
+            match authgen::secret::command(&args.path, args.write, &mut anstream::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => fail(format!("{err:#}")),
+            }
+        }
+        Command::Token(args) => {
+            match authgen::token::command(&args.path, &args.action, &mut anstream::stdout()) {
+                Ok(status) => ExitCode::from(status),
+                Err(err) => fail(format!("{err:#}")),
+            }
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

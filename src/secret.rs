@@ -139,3 +139,77 @@ mod tests {
         );
     }
 }
+
+/// Where `authgen secret --write` puts the secret: `(env file, key)`.
+///
+/// With authgen.toml: `AUTH_SECRET` in the auth server's `.env`, and in the backend's `.env`
+/// too when tokens are HS256 (the verifier needs the same bytes). Without it: every env file
+/// with real values that already defines one of [`SECRET_KEYS`].
+pub fn targets(root: &Path) -> Vec<(String, String)> {
+    let ws = crate::doctor::Workspace::open(root);
+    if let Some((answers, _)) = crate::doctor::facts::answers(&ws) {
+        let auth_dir = answers
+            .auth_dir
+            .clone()
+            .unwrap_or_else(|| "auth-server".to_owned());
+        let mut out = vec![(
+            crate::discover::join_rel(&auth_dir, ".env"),
+            "AUTH_SECRET".to_owned(),
+        )];
+        if answers.algorithm == Some(crate::configure::Algorithm::Hs256) {
+            if let Some(backend) = answers.backend_dir.as_deref() {
+                out.push((
+                    crate::discover::join_rel(backend, ".env"),
+                    "AUTH_SECRET".to_owned(),
+                ));
+            }
+        }
+        return out;
+    }
+    let mut out = Vec::new();
+    for file in crate::doctor::facts::value_env_files(&ws) {
+        for key in SECRET_KEYS {
+            if file.env_value(key).is_some() {
+                out.push((file.rel.clone(), (*key).to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// `authgen secret [--write]`.
+pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let secret = generate();
+    if !write {
+        writeln!(out, "{secret}")?;
+        return Ok(());
+    }
+    let targets = targets(root);
+    if targets.is_empty() {
+        anyhow::bail!(
+            "nothing to write to: no authgen.toml and no .env file defines {}; run `authgen secret` and put the value where your server reads it",
+            SECRET_KEYS.join(", ")
+        );
+    }
+    for (rel, key) in &targets {
+        write_env(root, rel, key, &secret).map_err(|e| anyhow::anyhow!("{rel}: {e}"))?;
+    }
+    let ws = crate::doctor::Workspace::open(root);
+    for (rel, key) in &targets {
+        let ignored = ws.is_ignored(rel);
+        writeln!(
+            out,
+            "wrote a fresh {key} to {rel}{}",
+            if ignored {
+                ""
+            } else {
+                "  (not covered by .gitignore: run `authgen doctor --fix`)"
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "The value is not shown. Restart the auth server; existing sessions end."
+    )?;
+    Ok(())
+}

@@ -358,6 +358,9 @@ impl Workspace {
         if let Some(cached) = self.cache.borrow().get(rel) {
             return cached.clone();
         }
+        if !self.has_file(rel) {
+            return None;
+        }
         let mut warnings = Vec::new();
         let file = self
             .inventory

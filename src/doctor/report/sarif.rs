@@ -115,9 +115,10 @@ fn result(rule_index: usize, f: &Finding) -> Result {
         })
         .message(message(format!("{} — {}", f.message, f.help)))
         .locations(vec![location]);
+    // SARIF fixes need at least one artifact change; a fix that only explains stays in the message.
     match &f.fix {
-        Some(fix) => result.fixes(vec![sarif_fix(fix)]).build(),
-        None => result.build(),
+        Some(fix) if !fix.edits.is_empty() => result.fixes(vec![sarif_fix(fix)]).build(),
+        _ => result.build(),
     }
 }
 
