@@ -102,43 +102,6 @@ pub fn write_env(root: &Path, rel: &str, key: &str, value: &str) -> std::io::Res
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_secrets_are_64_hex_digits_and_differ() {
-        let (a, b) = (generate(), generate());
-        assert_eq!(a.len(), 64);
-        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a, b);
-        assert_eq!(weakness(&a), None);
-    }
-
-    #[test]
-    fn weak_values() {
-        assert!(weakness("changeme").is_some());
-        assert!(weakness("your-secret-here-with-enough-length-xyz").is_some());
-        assert!(weakness("short-but-random-Q9").is_some());
-        assert!(weakness(&"ab".repeat(20)).is_some());
-    }
-
-    #[test]
-    fn set_env_replaces_in_place_or_appends() {
-        assert_eq!(
-            set_env("A=1\nAUTH_SECRET=old # c\nB=2\n", "AUTH_SECRET", "new"),
-            "A=1\nAUTH_SECRET=new # c\nB=2\n"
-        );
-        assert_eq!(
-            set_env("A=1", "AUTH_SECRET", "new"),
-            "A=1\nAUTH_SECRET=new\n"
-        );
-        assert_eq!(
-            set_env("AUTH_SECRET=\"x\"\n", "AUTH_SECRET", "new"),
-            "AUTH_SECRET=new\n"
-        );
-    }
-}
 
 /// Where `authgen secret --write` puts the secret: `(env file, key)`.
 ///
@@ -212,4 +175,42 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow
         "The value is not shown. Restart the auth server; existing sessions end."
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_secrets_are_64_hex_digits_and_differ() {
+        let (a, b) = (generate(), generate());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+        assert_eq!(weakness(&a), None);
+    }
+
+    #[test]
+    fn weak_values() {
+        assert!(weakness("changeme").is_some());
+        assert!(weakness("your-secret-here-with-enough-length-xyz").is_some());
+        assert!(weakness("short-but-random-Q9").is_some());
+        assert!(weakness(&"ab".repeat(20)).is_some());
+    }
+
+    #[test]
+    fn set_env_replaces_in_place_or_appends() {
+        assert_eq!(
+            set_env("A=1\nAUTH_SECRET=old # c\nB=2\n", "AUTH_SECRET", "new"),
+            "A=1\nAUTH_SECRET=new # c\nB=2\n"
+        );
+        assert_eq!(
+            set_env("A=1", "AUTH_SECRET", "new"),
+            "A=1\nAUTH_SECRET=new\n"
+        );
+        assert_eq!(
+            set_env("AUTH_SECRET=\"x\"\n", "AUTH_SECRET", "new"),
+            "AUTH_SECRET=new\n"
+        );
+    }
 }
