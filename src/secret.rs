@@ -102,7 +102,6 @@ pub fn write_env(root: &Path, rel: &str, key: &str, value: &str) -> std::io::Res
     Ok(())
 }
 
-
 /// Where `authgen secret --write` puts the secret: `(env file, key)`.
 ///
 /// With authgen.toml: `AUTH_SECRET` in the auth server's `.env`, and in the backend's `.env`

@@ -164,16 +164,7 @@ macro_rules! fixture_tests {
 }
 
 fixture_tests! {
-    esm_module => "esm-module",
-    route_order => "route-order",
     inet_column => "inet-column",
-    cookie_flags => "cookie-flags",
     env_secrets => "env-secrets",
     env_file_committed => "env-file-committed",
-    deploy_config => "deploy-config",
-    email_service => "email-service",
-    jwt_verification => "jwt-verification",
-    password_hashing => "password-hashing",
-    cors_credentials => "cors-credentials",
-    session_validation => "session-validation",
 }

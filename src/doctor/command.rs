@@ -98,13 +98,19 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write, color: bool) -> Result<u8, Co
 }
 
 fn list_checks(out: &mut dyn Write) -> Result<(), CommandError> {
-    let catalog = super::catalog()?;
-    let width = catalog.iter().map(|(c, _)| c.id().len()).max().unwrap_or(0);
-    for (check, doc) in &catalog {
+    let implemented: Vec<&str> = super::checks::all().iter().map(|c| c.id()).collect();
+    let docs = crate::diagnostics::all()?;
+    let width = docs.iter().map(|d| d.meta.id.len()).max().unwrap_or(0);
+    for doc in &docs {
+        let status = if implemented.contains(&doc.meta.id.as_str()) {
+            ""
+        } else {
+            "  (not implemented yet)"
+        };
         writeln!(
             out,
-            "{:width$}  {:7}  {:12}  {}",
-            check.id(),
+            "{:width$}  {:7}  {:12}  {}{status}",
+            doc.meta.id,
             doc.meta.severity,
             doc.meta.fix.as_deref().unwrap_or("-"),
             doc.meta.title
