@@ -107,9 +107,8 @@ pub fn write_env(root: &Path, rel: &str, key: &str, value: &str) -> std::io::Res
 /// With authgen.toml: `AUTH_SECRET` in the auth server's `.env`, and in the backend's `.env`
 /// too when tokens are HS256 (the verifier needs the same bytes). Without it: every env file
 /// with real values that already defines one of [`SECRET_KEYS`].
-pub fn targets(root: &Path) -> Vec<(String, String)> {
-    let ws = crate::doctor::Workspace::open(root);
-    if let Some((answers, _)) = crate::doctor::facts::answers(&ws) {
+pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String)> {
+    if let Some((answers, _)) = crate::doctor::facts::answers(ws) {
         let auth_dir = answers
             .auth_dir
             .clone()
@@ -129,7 +128,7 @@ pub fn targets(root: &Path) -> Vec<(String, String)> {
         return out;
     }
     let mut out = Vec::new();
-    for file in crate::doctor::facts::value_env_files(&ws) {
+    for file in crate::doctor::facts::value_env_files(ws) {
         for key in SECRET_KEYS {
             if file.env_value(key).is_some() {
                 out.push((file.rel.clone(), (*key).to_owned()));
@@ -146,7 +145,8 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow
         writeln!(out, "{secret}")?;
         return Ok(());
     }
-    let targets = targets(root);
+    let ws = crate::doctor::Workspace::open(root);
+    let targets = targets(&ws);
     if targets.is_empty() {
         anyhow::bail!(
             "nothing to write to: no authgen.toml and no .env file defines {}; run `authgen secret` and put the value where your server reads it",
@@ -156,7 +156,6 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow
     for (rel, key) in &targets {
         write_env(root, rel, key, &secret).map_err(|e| anyhow::anyhow!("{rel}: {e}"))?;
     }
-    let ws = crate::doctor::Workspace::open(root);
     for (rel, key) in &targets {
         let ignored = ws.is_ignored(rel);
         writeln!(

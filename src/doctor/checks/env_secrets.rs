@@ -431,7 +431,6 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
 }
 
 fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Vec<Finding>) {
-    let mut reported = BTreeSet::new();
     for file in ws.sources_in(&[
         Lang::TypeScript,
         Lang::Tsx,
@@ -447,8 +446,8 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Ve
             let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
                 .severity(Severity::Warning)
                 .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
-            // One fix per env file and key: later findings only point at other read sites.
-            let fix = reported.insert((env.clone(), key.clone())).then(|| {
+            // Several read sites of one key carry the same edit; the fixer applies it once.
+            let fix = {
                 let existing = ws.source(&env);
                 let edit = match &existing {
                     Some(f) => {
@@ -467,8 +466,8 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Ve
                     },
                 };
                 Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
-            });
-            out.push(finding.maybe_fix(fix));
+            };
+            out.push(finding.fix(fix));
         }
     }
 }

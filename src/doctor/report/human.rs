@@ -28,8 +28,10 @@ pub fn render(report: &Report, root: &Path, color: bool) -> String {
                 paint(ERR, "✗"),
                 format!("{} {error}", paint(ERR, "crashed:")),
             ),
-            (Outcome::Findings { .. }, Some(Severity::Error)) => (paint(ERR, "✗"), count(findings)),
-            (Outcome::Findings { .. }, _) => (paint(WARN, "!"), count(findings)),
+            (Outcome::Findings { .. }, Some(Severity::Error)) => {
+                (paint(ERR, "✗"), count(findings.iter()))
+            }
+            (Outcome::Findings { .. }, _) => (paint(WARN, "!"), count(findings.iter())),
         };
         out.push_str(&format!("{mark} {:width$}  {summary}\n", check.id));
         for finding in findings {
@@ -47,10 +49,7 @@ pub fn render(report: &Report, root: &Path, color: bool) -> String {
     out.push('\n');
     let mut summary = format!("{}/{} checks passed", report.passed(), report.checks.len());
     if !findings.is_empty() {
-        summary.push_str(&format!(
-            " · {}",
-            count(&findings.iter().map(|f| (*f).clone()).collect::<Vec<_>>())
-        ));
+        summary.push_str(&format!(" · {}", count(findings.iter().copied())));
     }
     let (safe, unsafe_) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
     if safe > 0 {
@@ -82,12 +81,14 @@ pub fn render(report: &Report, root: &Path, color: bool) -> String {
     out
 }
 
-fn count(findings: &[Finding]) -> String {
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
+fn count<'a>(findings: impl Iterator<Item = &'a Finding>) -> String {
+    let (mut errors, mut warnings) = (0, 0);
+    for finding in findings {
+        match finding.severity {
+            Severity::Error => errors += 1,
+            Severity::Warning => warnings += 1,
+        }
+    }
     let mut parts = Vec::new();
     if errors > 0 {
         parts.push(paint(ERR, format!("{errors} error{}", plural(errors))));
