@@ -16,7 +16,8 @@
 //!   name, comments included, so a documented-but-commented variable counts as present.
 //! - authgen: `authgen.toml` with `email_verification = "required"` or the `magic-link` method
 //!   while no env file or deploy config of the generated server names `RESEND_API_KEY`,
-//!   `SMTP_URL` or `SMTP_HOST`.
+//!   `SMTP_URL` or `SMTP_HOST`, and the server's code reads one of them (a server that reads
+//!   none cannot send mail whatever its env says).
 //!
 //! Every fix is display-only: providers, sender domains and keys need a person's decision.
 
@@ -534,6 +535,12 @@ fn authgen_server(ws: &Workspace, out: &mut Vec<Finding>) {
     else {
         return;
     };
+    // A server that reads no provider variable cannot send mail whatever the env says (authgen
+    // records these answers before it generates the flows): asking for RESEND_API_KEY there
+    // would be advice that changes nothing.
+    if !server_reads_provider(ws, dir) {
+        return;
+    }
     let inside = |rel: &str| dir.is_empty() || rel.starts_with(&format!("{dir}/"));
     let texts: Vec<Rc<SourceFile>> = facts::all_env_files(ws)
         .into_iter()
@@ -585,4 +592,22 @@ fn authgen_server(ws: &Workspace, out: &mut Vec<Finding>) {
             "in production no sign-in link is sent and those users cannot sign in",
         );
     }
+}
+
+/// Whether the server's Rust sources read `RESEND_API_KEY`, `SMTP_URL` or `SMTP_HOST`.
+fn server_reads_provider(ws: &Workspace, dir: &str) -> bool {
+    let src = if dir.is_empty() {
+        "src/".to_owned()
+    } else {
+        format!("{dir}/src/")
+    };
+    ws.sources_in(&[Lang::Rust])
+        .iter()
+        .filter(|f| f.rel.starts_with(&src))
+        .any(|file| {
+            PROVIDER_KEYS.iter().any(|k| file.text.contains(k))
+                && nodes_of(file, &["string_literal"]).into_iter().any(|n| {
+                    string_value(file, n).is_some_and(|v| PROVIDER_KEYS.contains(&v.as_str()))
+                })
+        })
 }
