@@ -8,6 +8,11 @@
 //!   Auth's own default, Secure on https, applies again); a literal `httpOnly: false`
 //!   (unsafe fix: `true`). A value that is not a literal (`secure: isProd`) is an environment
 //!   switch and never reported.
+//! - JavaScript cookie calls (Express `res.cookie` / `res.clearCookie`, Next.js
+//!   `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`) whose options
+//!   object literal has `sameSite: "none"` without `secure` (safe fix: add `secure: true`) or
+//!   with `secure: false` (safe fix: `true`); `secure: false` / `httpOnly: false` on an
+//!   auth-looking cookie (unsafe fix: `true`).
 //! - Python (`response.set_cookie` / `delete_cookie` of Starlette, FastAPI, Flask, ...):
 //!   `samesite="none"` without `secure=True` (safe fix); `secure=False` or `httponly=False`
 //!   on a cookie whose name looks like an auth cookie (session, token, auth, ...; never CSRF
@@ -58,6 +63,15 @@ impl Check for CookieFlags {
             }
             if let Some(object) = config.node() {
                 better_auth(&config.file, object, out);
+            }
+        }
+        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+            if !is_test_path(&file.rel)
+                && ["sameSite", "secure", "httpOnly"]
+                    .iter()
+                    .any(|w| file.text.contains(w))
+            {
+                js_cookie_calls(&file, out);
             }
         }
         for file in ws.sources_in(&[Lang::Python]) {
@@ -292,6 +306,120 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
 }
 
 // ----------------------------------------------------------------------------------------
+// JavaScript cookie calls: Express `res.cookie` / `res.clearCookie`, Next.js
+// `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`
+
+fn js_cookie_calls(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
+    for call in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
+        let name = callee_name(file, call);
+        if !matches!(
+            name,
+            "cookie" | "clearCookie" | "set" | "setCookie" | "deleteCookie" | "serialize"
+        ) {
+            continue;
+        }
+        let args = arguments(call);
+        let Some(options) = args
+            .last()
+            .filter(|a| a.kind() == "object" && args.len() >= 2)
+        else {
+            continue;
+        };
+        let mut cursor = options.walk();
+        if options
+            .named_children(&mut cursor)
+            .any(|c| c.kind() == "spread_element")
+        {
+            continue;
+        }
+        // Hono passes the context first: setCookie(c, name, value, options).
+        let name_arg = if matches!(name, "setCookie" | "deleteCookie") {
+            args.get(1)
+        } else {
+            args.first()
+        };
+        let auth = name_arg
+            .map(|n| string_value(file, *n).unwrap_or_else(|| file.node_text(*n).to_owned()))
+            .is_some_and(|n| auth_looking(&n));
+        let removal = matches!(name, "clearCookie" | "deleteCookie");
+        let same_site = property(file, *options, "sameSite");
+        let same_site_none = same_site.is_some_and(|v| is_none_literal(file, v));
+        let consequence = if removal {
+            "browsers reject the deleting Set-Cookie of a SameSite=None cookie without Secure, so the cookie is never removed and sign-out leaves the user signed in"
+        } else {
+            DROPPED
+        };
+        let secure = js_flag(file, *options, "secure");
+        match (same_site_none, secure) {
+            (true, Flag::Absent) => {
+                let (Some(value), Some(pair)) =
+                    (same_site, property_pair(file, *options, "sameSite"))
+                else {
+                    continue;
+                };
+                out.push(
+                    Finding::new(
+                        ID,
+                        file,
+                        value.byte_range(),
+                        format!("the cookie is set with `sameSite: \"none\"` but no `secure: true`: {consequence}"),
+                    )
+                    .help("add `secure: true` next to `sameSite: \"none\"`")
+                    .fix(Fix::safe(
+                        "add secure: true",
+                        insert_item_after(file, pair, "secure: true"),
+                    )),
+                );
+            }
+            (true, Flag::Literal(false, value)) => out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.byte_range(),
+                    format!("the cookie is set with `sameSite: \"none\"` and `secure: false`: {consequence}"),
+                )
+                .help("set `secure: true`")
+                .fix(Fix::safe(
+                    "set secure: true",
+                    vec![Edit::replace(file, value.byte_range(), "true")],
+                )),
+            ),
+            (false, Flag::Literal(false, value)) if auth && !removal => out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.byte_range(),
+                    "`secure: false` is set unconditionally on an auth cookie: in production the token can travel over plain http",
+                )
+                .help("set `secure: true`, or tie it to the environment (`process.env.NODE_ENV === \"production\"`)")
+                .fix(Fix::unsafe_(
+                    "set secure: true (plain-http development outside localhost then loses the cookie)",
+                    vec![Edit::replace(file, value.byte_range(), "true")],
+                )),
+            ),
+            _ => {}
+        }
+        if let (true, false, Flag::Literal(false, value)) =
+            (auth, removal, js_flag(file, *options, "httpOnly"))
+        {
+            out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.byte_range(),
+                    "`httpOnly: false` on an auth cookie lets any injected script read the token",
+                )
+                .help("set `httpOnly: true`; frontend code that reads the cookie should ask the server instead")
+                .fix(Fix::unsafe_(
+                    "set httpOnly: true (frontend code reading document.cookie stops seeing it)",
+                    vec![Edit::replace(file, value.byte_range(), "true")],
+                )),
+            );
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------
 // Python: response.set_cookie / delete_cookie
 
 fn python(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
@@ -479,6 +607,25 @@ fn secured_later(file: &SourceFile, outer: Node<'_>) -> bool {
     })
 }
 
+/// Whether `node` is inside a `#[cfg(test)]` module or a `#[test]` / `#[tokio::test]` function.
+fn in_rust_test(file: &SourceFile, node: Node<'_>) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "mod_item" | "function_item") {
+            let mut attribute = parent.prev_named_sibling();
+            while let Some(attr) = attribute.filter(|a| a.kind() == "attribute_item") {
+                let text = file.node_text(attr);
+                if text.contains("cfg(test)") || text.ends_with("test]") {
+                    return true;
+                }
+                attribute = attr.prev_named_sibling();
+            }
+        }
+        current = parent;
+    }
+    false
+}
+
 fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
     for outer in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
         // Only whole chains: skip calls that are the receiver of a further method call.
@@ -490,6 +637,15 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
         }
         let (links, root) = chain(file, outer);
         if links.is_empty() || root.kind() != "call_expression" {
+            continue;
+        }
+        // An older or custom builder API (`.secure()`, `.http_only()` without arguments):
+        // `.secure(true)` would not compile there. Test modules never reach a browser.
+        if links
+            .iter()
+            .any(|l| matches!(l.method.as_str(), "secure" | "http_only") && l.args.is_empty())
+            || in_rust_test(file, outer)
+        {
             continue;
         }
         let root_callee = callee(file, root);
