@@ -261,10 +261,18 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
                             "`secure: false` is set unconditionally on Better Auth's cookies: in production the session token can travel over plain http",
                         )
                         .help("remove `secure: false` (Better Auth adds Secure on https) or tie it to the environment")
-                        .fix(Fix::unsafe_(
-                            "remove secure: false so Better Auth's default applies",
-                            vec![remove_item(file, pair)],
-                        )),
+                        .fix(if matches!(use_secure, Flag::Literal(false, _)) {
+                            // Without it `useSecureCookies: false` would still turn Secure off.
+                            Fix::unsafe_(
+                                "set secure: true (plain-http development outside localhost then loses the cookie)",
+                                vec![Edit::replace(file, value.byte_range(), "true")],
+                            )
+                        } else {
+                            Fix::unsafe_(
+                                "remove secure: false so Better Auth's default (Secure on https) applies",
+                                vec![remove_item(file, pair)],
+                            )
+                        }),
                     );
                 }
             }
@@ -286,7 +294,10 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
             );
         }
     }
-    if let Flag::Literal(false, value) = use_secure {
+    // `useSecureCookies: false` with a `secure` attribute of its own only drops the
+    // `__Secure-` name prefix (behind a TLS-terminating proxy, or for `__Host-` names).
+    let defaults_set_secure = defaults.is_some_and(|d| property(file, d, "secure").is_some());
+    if let (Flag::Literal(false, value), false) = (use_secure, defaults_set_secure) {
         if let Some(pair) = property_pair(file, advanced, "useSecureCookies") {
             out.push(
                 Finding::new(

@@ -163,6 +163,12 @@ fn verification_without_sender(
     if verification.is_some_and(|v| property(file, v, "sendVerificationEmail").is_some()) {
         return;
     }
+    // Better Auth before 1.0 took the sender in `emailAndPassword`.
+    if object_value(file, object, "emailAndPassword")
+        .is_some_and(|e| property(file, e, "sendVerificationEmail").is_some())
+    {
+        return;
+    }
     let required = object_value(file, object, "emailAndPassword")
         .filter(|e| literal_true(file, *e, "requireEmailVerification"))
         .and_then(|e| property_pair(file, e, "requireEmailVerification"));
