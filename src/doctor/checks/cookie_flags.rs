@@ -260,7 +260,11 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
                             value.byte_range(),
                             "`secure: false` is set unconditionally on Better Auth's cookies: in production the session token can travel over plain http",
                         )
-                        .help("remove `secure: false` (Better Auth adds Secure on https) or tie it to the environment")
+                        .help(if matches!(use_secure, Flag::Literal(false, _)) {
+                            "set `secure: true`, or tie it to the environment"
+                        } else {
+                            "remove `secure: false` (Better Auth adds Secure on https) or tie it to the environment"
+                        })
                         .fix(if matches!(use_secure, Flag::Literal(false, _)) {
                             // Without it `useSecureCookies: false` would still turn Secure off.
                             Fix::unsafe_(
@@ -352,7 +356,11 @@ fn js_cookie_calls(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
         let auth = name_arg
             .map(|n| string_value(file, *n).unwrap_or_else(|| file.node_text(*n).to_owned()))
             .is_some_and(|n| auth_looking(&n));
-        let removal = matches!(name, "clearCookie" | "deleteCookie");
+        // `maxAge: 0` / `expires: new Date(0)`: a deletion written as a set.
+        let expiring = property(file, *options, "maxAge").is_some_and(|v| file.node_text(v) == "0")
+            || property(file, *options, "expires")
+                .is_some_and(|v| matches!(file.node_text(v), "new Date(0)" | "0"));
+        let removal = matches!(name, "clearCookie" | "deleteCookie") || expiring;
         let same_site = property(file, *options, "sameSite");
         let same_site_none = same_site.is_some_and(|v| is_none_literal(file, v));
         let consequence = if removal {
@@ -459,7 +467,14 @@ fn python(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
             .or_else(|| py_keyword(file, call, "key"))
             .or_else(|| py_keyword(file, call, "name"))
             .map(|n| string_value(file, n).unwrap_or_else(|| file.node_text(n).to_owned()));
-        let auth = cookie_name.as_deref().is_some_and(auth_looking);
+        // `max_age=0` or an `expires` in 1970: a deletion written as a set, whose flags do not
+        // matter (SameSite=None without Secure still does: the deletion is rejected).
+        let expiring = py_keyword(file, call, "max_age").is_some_and(|v| file.node_text(v) == "0")
+            || py_keyword(file, call, "expires").is_some_and(|v| {
+                file.node_text(v) == "0"
+                    || string_value(file, v).is_some_and(|e| e.contains("1970"))
+            });
+        let auth = !expiring && cookie_name.as_deref().is_some_and(auth_looking);
         let same_site_none =
             py_keyword(file, call, "samesite").is_some_and(|v| is_none_literal(file, v));
         let secure = py_keyword(file, call, "secure");
