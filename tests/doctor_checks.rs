@@ -172,4 +172,6 @@ fixture_tests! {
     inet_column => "inet-column",
     env_secrets => "env-secrets",
     env_file_committed => "env-file-committed",
+    cookie_flags => "cookie-flags",
+    email_service => "email-service",
 }

@@ -3,6 +3,8 @@
 use super::finding::Finding;
 use super::workspace::Workspace;
 
+mod cookie_flags;
+mod email_service;
 mod env_file_committed;
 mod env_secrets;
 mod inet_column;
@@ -21,7 +23,9 @@ pub trait Check {
 pub fn all() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(inet_column::InetColumn),
+        Box::new(cookie_flags::CookieFlags),
         Box::new(env_secrets::EnvSecrets),
         Box::new(env_file_committed::EnvFileCommitted),
+        Box::new(email_service::EmailService),
     ]
 }
