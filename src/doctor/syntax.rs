@@ -288,3 +288,163 @@ pub fn js_imports(file: &SourceFile) -> Vec<String> {
     }
     out
 }
+
+// ---- Added for route-order / cors-credentials / esm-module -------------------------------
+
+/// A name a JS/TS file binds from a module: `import x from "m"` (imported `default`),
+/// `import * as x from "m"` and `const x = require("m")` (imported `*`),
+/// `import { a as b } from "m"` and `const { a: b } = require("m")` (imported `a`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsBinding {
+    pub module: String,
+    pub imported: String,
+    pub local: String,
+}
+
+/// Every module binding of a JS/TS file (imports, `require` destructuring, TS `import x = require`).
+pub fn js_import_bindings(file: &SourceFile) -> Vec<JsBinding> {
+    let mut out = Vec::new();
+    let mut push = |module: &str, imported: &str, local: &str| {
+        out.push(JsBinding {
+            module: module.to_owned(),
+            imported: imported.to_owned(),
+            local: local.to_owned(),
+        });
+    };
+    for node in nodes_of(
+        file,
+        &[
+            "import_statement",
+            "variable_declarator",
+            "import_require_clause",
+        ],
+    ) {
+        match node.kind() {
+            "import_statement" => {
+                let Some(module) = node
+                    .child_by_field_name("source")
+                    .and_then(|s| string_value(file, s))
+                else {
+                    continue;
+                };
+                for n in descendants(node) {
+                    match n.kind() {
+                        "import_clause" => {
+                            let mut cursor = n.walk();
+                            for child in n.named_children(&mut cursor) {
+                                if child.kind() == "identifier" {
+                                    push(&module, "default", file.node_text(child));
+                                }
+                            }
+                        }
+                        "namespace_import" => {
+                            let mut cursor = n.walk();
+                            for child in n.named_children(&mut cursor) {
+                                if child.kind() == "identifier" {
+                                    push(&module, "*", file.node_text(child));
+                                }
+                            }
+                        }
+                        "import_specifier" => {
+                            let Some(name) = n.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let local = n.child_by_field_name("alias").unwrap_or(name);
+                            push(&module, &property_key(file, name), file.node_text(local));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "import_require_clause" => {
+                let module = node
+                    .child_by_field_name("source")
+                    .and_then(|s| string_value(file, s));
+                let mut cursor = node.walk();
+                let local = node
+                    .named_children(&mut cursor)
+                    .find(|c| c.kind() == "identifier");
+                if let (Some(module), Some(local)) = (module, local) {
+                    push(&module, "*", file.node_text(local));
+                }
+            }
+            _ => {
+                // const x = require("m") / const { a, b: c } = require("m")
+                let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if value.kind() != "call_expression" || callee(file, value) != "require" {
+                    continue;
+                }
+                let Some(module) = arguments(value)
+                    .first()
+                    .and_then(|a| string_value(file, *a))
+                else {
+                    continue;
+                };
+                match name.kind() {
+                    "identifier" => push(&module, "*", file.node_text(name)),
+                    "object_pattern" => {
+                        let mut cursor = name.walk();
+                        for prop in name.named_children(&mut cursor) {
+                            match prop.kind() {
+                                "shorthand_property_identifier_pattern" => {
+                                    let text = file.node_text(prop);
+                                    push(&module, text, text);
+                                }
+                                "pair_pattern" => {
+                                    if let (Some(k), Some(v)) = (
+                                        prop.child_by_field_name("key"),
+                                        prop.child_by_field_name("value"),
+                                    ) {
+                                        if v.kind() == "identifier" {
+                                            push(
+                                                &module,
+                                                &property_key(file, k),
+                                                file.node_text(v),
+                                            );
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The local names bound to `module` (any import form), with what each imports.
+pub fn js_locals_of<'b>(
+    bindings: &'b [JsBinding],
+    module: &'b str,
+) -> impl Iterator<Item = &'b JsBinding> + 'b {
+    bindings.iter().filter(move |b| b.module == module)
+}
+
+/// Byte offset of the start of the line holding `at`.
+pub fn line_start(file: &SourceFile, at: usize) -> usize {
+    file.text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The leading whitespace of the line holding `at`.
+pub fn line_indent(file: &SourceFile, at: usize) -> &str {
+    let start = line_start(file, at);
+    let rest = &file.text[start..];
+    &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]
+}
+
+/// `"\r\n"` when the file's first line ends that way, else `"\n"`.
+pub fn newline(file: &SourceFile) -> &'static str {
+    match file.text.find('\n') {
+        Some(i) if i > 0 && file.text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
