@@ -448,3 +448,46 @@ pub fn newline(file: &SourceFile) -> &'static str {
         _ => "\n",
     }
 }
+
+/// One `.method(args)` of a Rust method chain, from the root outwards.
+pub struct Link<'t> {
+    pub call: Node<'t>,
+    /// The receiver expression (`Router::new()`, or the chain so far).
+    pub value: Node<'t>,
+    pub method: String,
+}
+
+/// The chain that `top` ends: `Router::new().route(..).layer(..)` → root `Router::new()` and
+/// the links in order.
+pub fn rust_chain<'t>(file: &SourceFile, top: Node<'t>) -> (Node<'t>, Vec<Link<'t>>) {
+    let mut links = Vec::new();
+    let mut node = top;
+    while let Some(function) = node
+        .child_by_field_name("function")
+        .filter(|f| node.kind() == "call_expression" && f.kind() == "field_expression")
+    {
+        let (Some(value), Some(field)) = (
+            function.child_by_field_name("value"),
+            function.child_by_field_name("field"),
+        ) else {
+            break;
+        };
+        links.push(Link {
+            call: node,
+            value,
+            method: file.node_text(field).to_owned(),
+        });
+        node = value;
+    }
+    links.reverse();
+    (node, links)
+}
+
+/// Whether `call` is the outermost call of its method chain.
+pub fn is_chain_top(call: Node<'_>) -> bool {
+    !call.parent().is_some_and(|p| {
+        p.kind() == "field_expression"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.id() == call.id())
+    })
+}

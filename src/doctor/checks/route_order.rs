@@ -26,8 +26,8 @@ use tree_sitter::Node;
 
 use crate::doctor::finding::{Edit, Finding, Fix, Severity};
 use crate::doctor::syntax::{
-    JsBinding, arguments, callee, callee_name, descendants, js_import_bindings, line_start,
-    nodes_of, py_imports, py_keyword, py_positional, string_value,
+    JsBinding, arguments, callee, callee_name, descendants, is_chain_top, js_import_bindings,
+    line_start, nodes_of, py_imports, py_keyword, py_positional, rust_chain, string_value,
 };
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 
@@ -955,55 +955,12 @@ fn public_path(path: &str) -> bool {
     segments.is_empty() || segments.iter().any(|s| PUBLIC.contains(s))
 }
 
-/// One `.method(args)` of a method chain, from the root outwards.
-struct Link<'t> {
-    call: Node<'t>,
-    /// The receiver expression (`Router::new()`, or the chain so far).
-    value: Node<'t>,
-    method: String,
-}
-
-/// The chain that `top` ends: `Router::new().route(..).layer(..)` → root `Router::new()` and
-/// the links in order.
-fn chain<'t>(file: &SourceFile, top: Node<'t>) -> (Node<'t>, Vec<Link<'t>>) {
-    let mut links = Vec::new();
-    let mut node = top;
-    while let Some(function) = node
-        .child_by_field_name("function")
-        .filter(|f| node.kind() == "call_expression" && f.kind() == "field_expression")
-    {
-        let (Some(value), Some(field)) = (
-            function.child_by_field_name("value"),
-            function.child_by_field_name("field"),
-        ) else {
-            break;
-        };
-        links.push(Link {
-            call: node,
-            value,
-            method: file.node_text(field).to_owned(),
-        });
-        node = value;
-    }
-    links.reverse();
-    (node, links)
-}
-
-/// Whether `call` is the outermost call of its method chain.
-fn is_chain_top(call: Node<'_>) -> bool {
-    !call.parent().is_some_and(|p| {
-        p.kind() == "field_expression"
-            && p.child_by_field_name("value")
-                .is_some_and(|v| v.id() == call.id())
-    })
-}
-
 fn axum(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
     for top in nodes_of(file, &["call_expression"]) {
         if !is_chain_top(top) {
             continue;
         }
-        let (root, links) = chain(file, top);
+        let (root, links) = rust_chain(file, top);
         let auth_layers: Vec<usize> = links
             .iter()
             .enumerate()
