@@ -5,8 +5,9 @@
 //! @hono/node-server, fastify, koa, h3 or polka, or one of its sources imports
 //! `better-auth/node`. Not checked: Next.js and other framework apps with their own bundler
 //! (next, nuxt, SvelteKit, Remix/React Router, Astro, TanStack Start, SolidStart, Expo),
-//! Cloudflare Workers and Bun (they load ES modules either way), packages whose entry point is
-//! already `.mjs`/`.mts`.
+//! Cloudflare Workers and Bun (they load ES modules either way), packages whose scripts never
+//! run plain Node (only `tsx`/`vite-node`, which load ES modules from CommonJS themselves), and
+//! packages whose entry point is already `.mjs`/`.mts`.
 //!
 //! - `package.json` without `"type"` or with `"type": "commonjs"`: the fix inserts
 //!   `"type": "module",` after `"version"` (or `"name"`), in the file's indentation and line
@@ -85,7 +86,11 @@ impl Check for EsmModule {
             if !checked(&json, &sources) {
                 continue;
             }
-            let tsconfig = ws.source(&crate::discover::join_rel(&dir, "tsconfig.json"));
+            let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
+            let tsconfig = ws
+                .has_file(&tsconfig_rel)
+                .then(|| ws.source(&tsconfig_rel))
+                .flatten();
             let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
             let ty = json.get("type").and_then(Value::as_str);
             if ty != Some("module") {
@@ -143,6 +148,21 @@ fn checked(json: &serde_json::Map<String, Value>, sources: &[Rc<SourceFile>]) ->
         s.split_whitespace()
             .any(|w| matches!(w, "bun" | "bunx" | "wrangler" | "deno"))
     }) {
+        return false;
+    }
+    // tsx (and vite-node) load ES modules from CommonJS themselves: a package they alone run
+    // does not fail. Plain node, nodemon, ts-node or pm2 do.
+    let node_runner = |word: &str| {
+        matches!(
+            word,
+            "node" | "nodemon" | "ts-node" | "ts-node-dev" | "pm2" | "pm2-runtime" | "forever"
+        )
+    };
+    if !scripts.is_empty()
+        && !scripts
+            .iter()
+            .any(|s| s.split_whitespace().any(node_runner))
+    {
         return false;
     }
     let importers: Vec<&Rc<SourceFile>> = sources
