@@ -481,7 +481,9 @@ fn compact(file: &SourceFile, node: Node<'_>) -> String {
 
 fn rust_origin(text: &str) -> Origin {
     let last = text.rsplit("::").next().unwrap_or(text);
-    if text.ends_with("AllowOrigin::any()")
+    if text.starts_with("\"*\"")
+        || text.ends_with("from_static(\"*\")")
+        || text.ends_with("AllowOrigin::any()")
         || last == "Any"
         || text == "any()"
         || text.ends_with("cors::any()")

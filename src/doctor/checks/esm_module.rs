@@ -1,9 +1,9 @@
 //! `esm-module`: a Node server that loads better-auth (ES modules only) as CommonJS.
 //!
 //! A package is checked when its `package.json` (serde_json for values, tree-sitter JSON for
-//! spans) depends on `better-auth` and it is a Node server: it depends on express, hono,
-//! @hono/node-server, fastify, koa, h3 or polka, or one of its sources imports
-//! `better-auth/node`. Not checked: Next.js and other framework apps with their own bundler
+//! spans) has `better-auth` in `dependencies`, one of its sources imports it, and it is a Node
+//! server: it depends on express, hono, @hono/node-server, fastify, koa, h3 or polka, or one of
+//! its sources imports `better-auth/node`. Not checked: Next.js and other framework apps with their own bundler
 //! (next, nuxt, SvelteKit, Remix/React Router, Astro, TanStack Start, SolidStart, Expo),
 //! Cloudflare Workers and Bun (they load ES modules either way), packages whose scripts never
 //! run plain Node (only `tsx`/`vite-node`, which load ES modules from CommonJS themselves), and
@@ -105,7 +105,13 @@ impl Check for EsmModule {
     }
 }
 
+/// A runtime dependency (a server needs both better-auth and its framework at run time).
 fn has_dep(json: &serde_json::Map<String, Value>, name: &str) -> bool {
+    json.get("dependencies").and_then(|d| d.get(name)).is_some()
+}
+
+/// Any dependency, development ones included (for frameworks and runtimes that take over).
+fn has_any_dep(json: &serde_json::Map<String, Value>, name: &str) -> bool {
     ["dependencies", "devDependencies", "peerDependencies"]
         .iter()
         .any(|key| json.get(*key).and_then(|d| d.get(name)).is_some())
@@ -136,7 +142,7 @@ fn checked(json: &serde_json::Map<String, Value>, sources: &[Rc<SourceFile>]) ->
     if !has_dep(json, "better-auth") {
         return false;
     }
-    if BUNDLED_OR_ESM_RUNTIME.iter().any(|d| has_dep(json, d)) {
+    if BUNDLED_OR_ESM_RUNTIME.iter().any(|d| has_any_dep(json, d)) {
         return false;
     }
     let scripts: Vec<&str> = json
@@ -180,7 +186,8 @@ fn checked(json: &serde_json::Map<String, Value>, sources: &[Rc<SourceFile>]) ->
         || scripts
             .iter()
             .any(|s| s.split_whitespace().any(|w| w.ends_with(".mjs")));
-    if main_esm || (!importers.is_empty() && importers.iter().all(|f| is_esm_extension(&f.rel))) {
+    // Nothing in the package imports better-auth: nothing loads it as CommonJS here.
+    if main_esm || importers.is_empty() || importers.iter().all(|f| is_esm_extension(&f.rel)) {
         return false;
     }
     SERVER_DEPS.iter().any(|d| has_dep(json, d))
