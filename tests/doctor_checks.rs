@@ -174,4 +174,7 @@ fixture_tests! {
     env_file_committed => "env-file-committed",
     cookie_flags => "cookie-flags",
     email_service => "email-service",
+    route_order => "route-order",
+    cors_credentials => "cors-credentials",
+    esm_module => "esm-module",
 }

@@ -319,11 +319,10 @@ pub fn comma_before(item: Node<'_>) -> Option<Node<'_>> {
     None
 }
 
-/// The whitespace that starts the line holding byte `at`, when only whitespace precedes `at`
-/// on that line.
-pub fn line_indent(file: &SourceFile, at: usize) -> Option<&str> {
-    let start = file.text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = &file.text[start..at];
+/// The whitespace before byte `at` on its line, when only whitespace precedes `at` there
+/// (`at` starts the line's code).
+pub fn own_line_indent(file: &SourceFile, at: usize) -> Option<&str> {
+    let before = &file.text[line_start(file, at)..at];
     before
         .chars()
         .all(|c| c == ' ' || c == '\t')
@@ -359,7 +358,7 @@ pub fn insert_item_after(
     let comma = comma_after(item);
     let last = comma.map_or(item.end_byte(), |c| c.end_byte());
     let own_line =
-        line_indent(file, item.start_byte()).filter(|_| rest_of_line_is_blank(file, last));
+        own_line_indent(file, item.start_byte()).filter(|_| rest_of_line_is_blank(file, last));
     match (own_line, comma) {
         (Some(indent), Some(_)) => {
             vec![Edit::insert(
@@ -383,7 +382,7 @@ pub fn remove_item(file: &SourceFile, item: Node<'_>) -> crate::doctor::finding:
     use crate::doctor::finding::Edit;
     let comma = comma_after(item);
     let last = comma.map_or(item.end_byte(), |c| c.end_byte());
-    if line_indent(file, item.start_byte()).is_some() && rest_of_line_is_blank(file, last) {
+    if own_line_indent(file, item.start_byte()).is_some() && rest_of_line_is_blank(file, last) {
         return Edit::delete(file, line_span(file, item.start_byte(), last));
     }
     if let Some(comma) = comma {
@@ -411,4 +410,207 @@ pub fn is_test_path(rel: &str) -> bool {
         || name.ends_with("_test.py")
         || name.contains(".test.")
         || name.contains(".spec.")
+}
+
+// ---- Added for route-order / cors-credentials / esm-module -------------------------------
+
+/// A name a JS/TS file binds from a module: `import x from "m"` (imported `default`),
+/// `import * as x from "m"` and `const x = require("m")` (imported `*`),
+/// `import { a as b } from "m"` and `const { a: b } = require("m")` (imported `a`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsBinding {
+    pub module: String,
+    pub imported: String,
+    pub local: String,
+}
+
+/// Every module binding of a JS/TS file (imports, `require` destructuring, TS `import x = require`).
+pub fn js_import_bindings(file: &SourceFile) -> Vec<JsBinding> {
+    let mut out = Vec::new();
+    let mut push = |module: &str, imported: &str, local: &str| {
+        out.push(JsBinding {
+            module: module.to_owned(),
+            imported: imported.to_owned(),
+            local: local.to_owned(),
+        });
+    };
+    for node in nodes_of(
+        file,
+        &[
+            "import_statement",
+            "variable_declarator",
+            "import_require_clause",
+        ],
+    ) {
+        match node.kind() {
+            "import_statement" => {
+                let Some(module) = node
+                    .child_by_field_name("source")
+                    .and_then(|s| string_value(file, s))
+                else {
+                    continue;
+                };
+                for n in descendants(node) {
+                    match n.kind() {
+                        "import_clause" => {
+                            let mut cursor = n.walk();
+                            for child in n.named_children(&mut cursor) {
+                                if child.kind() == "identifier" {
+                                    push(&module, "default", file.node_text(child));
+                                }
+                            }
+                        }
+                        "namespace_import" => {
+                            let mut cursor = n.walk();
+                            for child in n.named_children(&mut cursor) {
+                                if child.kind() == "identifier" {
+                                    push(&module, "*", file.node_text(child));
+                                }
+                            }
+                        }
+                        "import_specifier" => {
+                            let Some(name) = n.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let local = n.child_by_field_name("alias").unwrap_or(name);
+                            push(&module, &property_key(file, name), file.node_text(local));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "import_require_clause" => {
+                let module = node
+                    .child_by_field_name("source")
+                    .and_then(|s| string_value(file, s));
+                let mut cursor = node.walk();
+                let local = node
+                    .named_children(&mut cursor)
+                    .find(|c| c.kind() == "identifier");
+                if let (Some(module), Some(local)) = (module, local) {
+                    push(&module, "*", file.node_text(local));
+                }
+            }
+            _ => {
+                // const x = require("m") / const { a, b: c } = require("m")
+                let (Some(name), Some(value)) = (
+                    node.child_by_field_name("name"),
+                    node.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if value.kind() != "call_expression" || callee(file, value) != "require" {
+                    continue;
+                }
+                let Some(module) = arguments(value)
+                    .first()
+                    .and_then(|a| string_value(file, *a))
+                else {
+                    continue;
+                };
+                match name.kind() {
+                    "identifier" => push(&module, "*", file.node_text(name)),
+                    "object_pattern" => {
+                        let mut cursor = name.walk();
+                        for prop in name.named_children(&mut cursor) {
+                            match prop.kind() {
+                                "shorthand_property_identifier_pattern" => {
+                                    let text = file.node_text(prop);
+                                    push(&module, text, text);
+                                }
+                                "pair_pattern" => {
+                                    if let (Some(k), Some(v)) = (
+                                        prop.child_by_field_name("key"),
+                                        prop.child_by_field_name("value"),
+                                    ) {
+                                        if v.kind() == "identifier" {
+                                            push(
+                                                &module,
+                                                &property_key(file, k),
+                                                file.node_text(v),
+                                            );
+                                        }
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The local names bound to `module` (any import form), with what each imports.
+pub fn js_locals_of<'b>(
+    bindings: &'b [JsBinding],
+    module: &'b str,
+) -> impl Iterator<Item = &'b JsBinding> + 'b {
+    bindings.iter().filter(move |b| b.module == module)
+}
+
+/// Byte offset of the start of the line holding `at`.
+pub fn line_start(file: &SourceFile, at: usize) -> usize {
+    file.text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The leading whitespace of the line holding `at`.
+pub fn line_indent(file: &SourceFile, at: usize) -> &str {
+    let start = line_start(file, at);
+    let rest = &file.text[start..];
+    &rest[..rest.len() - rest.trim_start_matches([' ', '\t']).len()]
+}
+
+/// `"\r\n"` when the file's first line ends that way, else `"\n"`.
+pub fn newline(file: &SourceFile) -> &'static str {
+    match file.text.find('\n') {
+        Some(i) if i > 0 && file.text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// One `.method(args)` of a Rust method chain, from the root outwards.
+pub struct Link<'t> {
+    pub call: Node<'t>,
+    /// The receiver expression (`Router::new()`, or the chain so far).
+    pub value: Node<'t>,
+    pub method: String,
+}
+
+/// The chain that `top` ends: `Router::new().route(..).layer(..)` → root `Router::new()` and
+/// the links in order.
+pub fn rust_chain<'t>(file: &SourceFile, top: Node<'t>) -> (Node<'t>, Vec<Link<'t>>) {
+    let mut links = Vec::new();
+    let mut node = top;
+    while let Some(function) = node
+        .child_by_field_name("function")
+        .filter(|f| node.kind() == "call_expression" && f.kind() == "field_expression")
+    {
+        let (Some(value), Some(field)) = (
+            function.child_by_field_name("value"),
+            function.child_by_field_name("field"),
+        ) else {
+            break;
+        };
+        links.push(Link {
+            call: node,
+            value,
+            method: file.node_text(field).to_owned(),
+        });
+        node = value;
+    }
+    links.reverse();
+    (node, links)
+}
+
+/// Whether `call` is the outermost call of its method chain.
+pub fn is_chain_top(call: Node<'_>) -> bool {
+    !call.parent().is_some_and(|p| {
+        p.kind() == "field_expression"
+            && p.child_by_field_name("value")
+                .is_some_and(|v| v.id() == call.id())
+    })
 }

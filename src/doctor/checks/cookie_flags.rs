@@ -710,7 +710,7 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let span = same_site.dot.end_byte()..same_site.call.end_byte();
-                let insert = match crate::doctor::syntax::line_indent(file, same_site.dot.start_byte()) {
+                let insert = match crate::doctor::syntax::own_line_indent(file, same_site.dot.start_byte()) {
                     Some(indent) => format!("\n{indent}.secure(true)"),
                     None => ".secure(true)".to_owned(),
                 };

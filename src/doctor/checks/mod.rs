@@ -4,10 +4,13 @@ use super::finding::Finding;
 use super::workspace::Workspace;
 
 mod cookie_flags;
+mod cors_credentials;
 mod email_service;
 mod env_file_committed;
 mod env_secrets;
+mod esm_module;
 mod inet_column;
+mod route_order;
 
 /// One rule family. A check reads what it needs from the workspace (files are parsed once,
 /// whichever check asks first) and pushes findings; it never writes.
@@ -22,10 +25,13 @@ pub trait Check {
 /// twelve; the others are listed by `authgen doctor --list-checks` as not implemented yet.
 pub fn all() -> Vec<Box<dyn Check>> {
     vec![
+        Box::new(esm_module::EsmModule),
+        Box::new(route_order::RouteOrder),
         Box::new(inet_column::InetColumn),
         Box::new(cookie_flags::CookieFlags),
         Box::new(env_secrets::EnvSecrets),
         Box::new(env_file_committed::EnvFileCommitted),
         Box::new(email_service::EmailService),
+        Box::new(cors_credentials::CorsCredentials),
     ]
 }
