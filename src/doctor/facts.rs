@@ -310,6 +310,24 @@ mod python_dependency_tests {
     }
 
     #[test]
+    fn pipfile_packages_and_dev_packages() {
+        let text = "[packages]\nfastapi = \"*\"\n\"python-jose\" = {extras = [\"cryptography\"], version = \"*\"}\n\n[dev-packages]\npytest = \"*\"\n";
+        let found = pipfile_dependencies(text);
+        let got: Vec<_> = found
+            .iter()
+            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("fastapi", "fastapi"),
+                ("python-jose", "\"python-jose\""),
+                ("pytest", "pytest")
+            ]
+        );
+    }
+
+    #[test]
     fn pyproject_pep621_groups_and_poetry() {
         let text = "[project]\nname = \"api\"\ndependencies = [\"fastapi>=0.110\", \"python-jose[cryptography]\"]\n\
                     [project.optional-dependencies]\nauth = [\"passlib\"]\n\

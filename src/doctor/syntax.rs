@@ -299,13 +299,31 @@ pub fn is_test_path(rel: &str) -> bool {
         if parts.peek().is_none() {
             let stem = part.split('.').next().unwrap_or(part);
             return part.starts_with("test_")
+                || part.starts_with("test-")
+                || stem == "test"
                 || stem.ends_with("_test")
                 || stem.ends_with("_tests")
+                || stem.ends_with("-test")
                 || part == "conftest.py"
                 || part.contains(".test.")
                 || part.contains(".spec.");
         }
-        if matches!(part, "tests" | "test" | "__tests__" | "testing" | "e2e") {
+        if matches!(
+            part,
+            "tests"
+                | "test"
+                | "__tests__"
+                | "__mocks__"
+                | "testing"
+                | "e2e"
+                | "test-utils"
+                | "test_utils"
+                | "testutils"
+                | "test-helpers"
+                | "test_helpers"
+                | "cypress"
+                | "playwright"
+        ) {
             return true;
         }
     }
@@ -632,6 +650,9 @@ mod doctor_b_tests {
         assert!(is_test_path("api/conftest.py"));
         assert!(is_test_path("web/src/auth.test.ts"));
         assert!(is_test_path("crates/api/src/routes_test.rs"));
+        assert!(is_test_path(
+            "packages/core/src/test-utils/test-instance.ts"
+        ));
         assert!(!is_test_path("backend/app/auth/verifier.py"));
         assert!(!is_test_path("backend/app/latest.py"));
     }

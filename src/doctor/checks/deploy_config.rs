@@ -253,6 +253,12 @@ fn rules<'t>(file: &SourceFile, array: Node<'t>, legacy: bool) -> Vec<Rule<'t>> 
         .collect()
 }
 
+/// `https://auth.example.com` of an absolute destination.
+fn origin(destination: &str) -> Option<String> {
+    let url = url::Url::parse(destination).ok()?;
+    Some(url.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
 fn is_auth_source(source: &str, base: &str) -> bool {
     let source = source.strip_prefix('^').unwrap_or(source);
     source == base
@@ -307,10 +313,14 @@ fn vercel(file: &Rc<SourceFile>, base: &str, out: &mut Vec<Finding>) {
                 )),
             );
         }
+        let auth_origin = auth.destination.as_ref().and_then(|d| origin(&d.0));
         let shadow = rules[..auth_at].iter().find(|r| {
+            let destination = r.destination.as_ref().map(|d| &d.0);
             !r.conditional
                 && !r.continues
-                && r.destination.as_ref().map(|d| &d.0) != auth.destination.as_ref().map(|d| &d.0)
+                && destination != auth.destination.as_ref().map(|d| &d.0)
+                // a proxy of everything to the auth server itself is redundant, not wrong
+                && (auth_origin.is_none() || destination.and_then(|d| origin(d)) != auth_origin)
                 && source_matches(&r.source, &probe) == Some(true)
         });
         let Some(shadow) = shadow else { continue };

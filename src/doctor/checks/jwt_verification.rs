@@ -5,12 +5,16 @@
 //! (resolved through the file's imports, so authlib's `jwt.decode` is not one) is read for
 //! `algorithms` (missing, derived from `get_unverified_header` through local assignments, or
 //! mixing HMAC with asymmetric algorithms), `options` (`verify_signature`/`verify_exp` False,
-//! `require`) and `audience`/`issuer`. An unverified decode next to a verifying one in the same
-//! function is a peek at the claims, not a verifier, and is left alone; so are test files.
+//! `require`) and `audience`/`issuer`. Turned-off checks and missing claims count only on
+//! access-token verifiers (named for tokens, auth or the current user, or in a file taking
+//! bearer credentials), not on helpers named as not verifying, OpenID Connect ID tokens,
+//! logout hints or one-purpose tokens (reset, email, refresh); an unverified decode next to a
+//! verifying one in the same function is a peek at the claims. Test files are skipped.
 //! python-jose is reported where it is imported and where it is declared (requirements files,
 //! pyproject.toml, Pipfile). Rust (tree-sitter, files using `jsonwebtoken`):
-//! `Validation::new(<alg from decode_header>)`, `insecure_disable_signature_validation()` and
-//! `validate_exp = false`, outside `#[cfg(test)]` code.
+//! `Validation::new(<alg from decode_header>)`, `insecure_disable_signature_validation()`
+//! (not in functions named as not verifying) and `validate_exp = false`, outside
+//! `#[cfg(test)]` code.
 //!
 //! The one safe fix inserts `algorithms=["EdDSA"]` (or `HS256`) when authgen.toml says which
 //! algorithm the issuer signs with, PyJWT is the library and the key does not contradict it.
@@ -242,7 +246,7 @@ fn python(file: &SourceFile, pinned: Option<&str>, out: &mut Vec<Finding>) {
             let verified_nearby = decodes
                 .iter()
                 .any(|d| d.scope.id() == decode.scope.id() && d.unverified.is_none());
-            if !verified_nearby {
+            if !verified_nearby && access_token_context(file, decode.call) {
                 out.push(
                     Finding::new(ID, file, entry.byte_range(), NO_SIGNATURE).help(
                         "verify the signature: pass the issuer's key and `algorithms=[...]` and drop `verify_signature: False`",
@@ -267,7 +271,10 @@ fn check_decode(
     let options = options_of(file, call);
     if let Some(entries) = &options {
         for (key, entry, value) in entries {
-            if key == "verify_exp" && py_bool(file, *value) == Some(false) {
+            if key == "verify_exp"
+                && py_bool(file, *value) == Some(false)
+                && access_token_context(file, call)
+            {
                 out.push(Finding::new(ID, file, entry.byte_range(), NO_EXP).help(
                     "drop `verify_exp: False` and require the claim: `options={\"require\": [\"exp\", \"iss\", \"aud\"]}`",
                 ));
@@ -513,7 +520,8 @@ fn from_unverified_header(file: &SourceFile, scope: Node<'_>, value: Node<'_>) -
 
 /// Whether the decode verifies access tokens: its function (or class) is named for access
 /// tokens, the current user or auth, or the file takes bearer credentials — and not for
-/// one-purpose tokens (password reset, email verification, invitations, refresh).
+/// one-purpose tokens (password reset, email verification, invitations, refresh), OpenID
+/// Connect ID tokens, or helpers named as not verifying (`decode_unverified`).
 fn access_token_context(file: &SourceFile, call: Node<'_>) -> bool {
     let mut names = String::new();
     let mut current = call;
@@ -529,7 +537,34 @@ fn access_token_context(file: &SourceFile, call: Node<'_>) -> bool {
     if names.is_empty() {
         return false;
     }
+    // OpenID Connect ID tokens (from the provider's token endpoint, or an expired
+    // `id_token_hint` at logout) are read, not used as access tokens.
+    let token = py_keyword(file, call, "jwt")
+        .or_else(|| py_keyword(file, call, "token"))
+        .or_else(|| py_positional(call).first().copied())
+        .map(|t| file.node_text(t).to_ascii_lowercase())
+        .unwrap_or_default();
+    if ["id_token", "idtoken", "hint"]
+        .iter()
+        .any(|w| token.contains(w))
+    {
+        return false;
+    }
     let one_purpose = [
+        // helpers that say they do not verify
+        "unverified",
+        "insecure",
+        "unsafe",
+        "dangerous",
+        "peek",
+        "without_verif",
+        // ID tokens and logout hints
+        "id_token",
+        "idtoken",
+        "oidc",
+        "hint",
+        "logout",
+        // one-purpose tokens
         "reset",
         "email",
         "invite",
@@ -631,9 +666,10 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
                 }
             }
             "field_expression"
-                if function.child_by_field_name("field").is_some_and(|f| {
-                    file.node_text(f) == "insecure_disable_signature_validation"
-                }) =>
+                if !rust_reads_unverified(file, call)
+                    && function.child_by_field_name("field").is_some_and(|f| {
+                        file.node_text(f) == "insecure_disable_signature_validation"
+                    }) =>
             {
                 let start = function
                     .child_by_field_name("field")
@@ -697,6 +733,33 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// Whether the enclosing function says it reads claims without verifying them
+/// (`decode_unverified`, `peek_claims`, `insecure_claims`) or handles OpenID Connect ID tokens.
+fn rust_reads_unverified(file: &SourceFile, node: Node<'_>) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind() == "function_item" {
+            let name = parent
+                .child_by_field_name("name")
+                .map(|n| file.node_text(n).to_ascii_lowercase())
+                .unwrap_or_default();
+            return [
+                "unverified",
+                "insecure",
+                "unsafe",
+                "dangerous",
+                "peek",
+                "id_token",
+                "oidc",
+            ]
+            .iter()
+            .any(|w| name.contains(w));
+        }
+        current = parent;
+    }
+    false
 }
 
 fn calls_decode_header(file: &SourceFile, node: Node<'_>) -> bool {

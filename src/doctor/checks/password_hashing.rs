@@ -9,7 +9,8 @@
 //!   / `.update(password)` on a `Sha256::new()` hasher. "A password" means an identifier or
 //!   attribute named like one (`password`, `new_password`, `passwd`), never one named like a
 //!   token, hash, email, reset code or confirmation. A fast hash in a function that also calls
-//!   bcrypt/argon2/scrypt/PBKDF2 is a pre-hash and is left alone;
+//!   bcrypt/argon2/scrypt/PBKDF2 is a pre-hash, and SHA-1 for a Have I Been Pwned range query
+//!   is a lookup key: both are left alone;
 //! - bcrypt cost below 10: `bcrypt.gensalt(rounds=N)`, `CryptContext(bcrypt__rounds=N)`,
 //!   `bcrypt.hash(x, N)` / `genSalt(N)` (bcrypt, bcryptjs), Rust `bcrypt::hash(x, N)`; N is a
 //!   literal or a constant of the same file;
@@ -273,6 +274,26 @@ fn slow_hash_nearby(file: &SourceFile, node: Node<'_>) -> bool {
     })
 }
 
+/// Whether the function around `node` checks the password against Have I Been Pwned, whose
+/// range API takes the SHA-1 of the password: that hash is a lookup key, never stored.
+fn breach_lookup(file: &SourceFile, node: Node<'_>) -> bool {
+    let scope = function_scope(node);
+    descendants(scope).into_iter().any(|n| match n.kind() {
+        "string" | "template_string" | "string_literal" | "string_content" | "string_fragment" => {
+            file.node_text(n).contains("pwnedpasswords")
+        }
+        "identifier" | "property_identifier" | "field_identifier" => {
+            file.node_text(n).to_ascii_lowercase().contains("pwned")
+        }
+        _ => false,
+    })
+}
+
+/// A fast hash applied to a password that is not a pre-hash or a breach lookup.
+fn weak_hash_use(file: &SourceFile, node: Node<'_>) -> bool {
+    !slow_hash_nearby(file, node) && !breach_lookup(file, node)
+}
+
 fn fast_hash_message(algorithm: &str) -> String {
     format!(
         "a password is hashed with {algorithm}, a fast hash: one GPU tries billions of guesses a second, so leaked hashes fall to dictionary attacks"
@@ -438,7 +459,7 @@ fn python(file: &SourceFile, out: &mut Vec<Finding>) {
             };
             if data.is_some_and(|d| mentions_password(file, d))
                 && PY_FAST.contains(&algorithm.as_str())
-                && !slow_hash_nearby(file, call)
+                && weak_hash_use(file, call)
             {
                 let target = call.child_by_field_name("function").unwrap_or(call);
                 out.push(
@@ -473,7 +494,7 @@ fn python(file: &SourceFile, out: &mut Vec<Finding>) {
                     && positional
                         .first()
                         .is_some_and(|d| mentions_password(file, *d))
-                    && !slow_hash_nearby(file, call)
+                    && weak_hash_use(file, call)
                 {
                     let target = call.child_by_field_name("function").unwrap_or(call);
                     out.push(
@@ -663,7 +684,7 @@ fn javascript(file: &SourceFile, out: &mut Vec<Finding>) {
             });
             if hashing
                 && args.first().is_some_and(|a| mentions_password(file, *a))
-                && !slow_hash_nearby(file, call)
+                && weak_hash_use(file, call)
             {
                 let algorithm = object
                     .filter(|o| o.kind() == "call_expression")
@@ -679,8 +700,7 @@ fn javascript(file: &SourceFile, out: &mut Vec<Finding>) {
         }
         // crypto.subtle.digest("SHA-256", encoder.encode(password))
         if function.ends_with("subtle.digest") {
-            if args.get(1).is_some_and(|a| mentions_password(file, *a))
-                && !slow_hash_nearby(file, call)
+            if args.get(1).is_some_and(|a| mentions_password(file, *a)) && weak_hash_use(file, call)
             {
                 let algorithm = args
                     .first()
@@ -811,7 +831,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
                 None
             };
         if let Some(algorithm) = direct.or(chained) {
-            if fed_password && !slow_hash_nearby(file, call) {
+            if fed_password && weak_hash_use(file, call) {
                 out.push(
                     Finding::new(
                         ID,
