@@ -8,10 +8,12 @@
 //!   Vercel's path-to-regexp forms (`:name`, `:name*`, `:name+`, `(.*)`); anything more
 //!   regex-like is not guessed at. Unsafe fixes: move the auth rule first, append `/:path*`.
 //! - Dockerfile (instruction parser, final stage and the stages it builds on): `EXPOSE` not
-//!   including the `ENV PORT` port; `HOST`-like variables set to a loopback address.
+//!   including the port the server listens on (a `--port`/`--bind` on the CMD/ENTRYPOINT,
+//!   else `ENV PORT`); `HOST`-like variables or `--host`/`--bind` on a loopback address.
 //! - `fly.toml` (toml_edit): `[http_service]`/`[[services]]` `internal_port` against the port
-//!   the server gets (`[env] PORT`, else the Dockerfile's `ENV PORT`, else its one `EXPOSE`);
-//!   `[env]` HOST on loopback; `[env]` `BETTER_AUTH_URL`/`AUTH_ISSUER` on localhost.
+//!   the server gets (the Dockerfile command's explicit port, else `[env] PORT`, else the
+//!   Dockerfile's `ENV PORT`, else its one `EXPOSE`); `[env]` HOST on loopback; `[env]`
+//!   `BETTER_AUTH_URL`/`AUTH_ISSUER` on localhost.
 //! - compose files (serde_yaml, located by key path): a production service (file named
 //!   `*prod*`, or `NODE_ENV`/`APP_ENV` production) whose `BETTER_AUTH_URL`/`AUTH_ISSUER` is a
 //!   literal localhost URL. `${VAR:-default}` values are left alone: the platform sets them.
@@ -422,6 +424,103 @@ struct Stage {
     env: Vec<(DockerWord, DockerWord)>,
     expose: Vec<DockerWord>,
     expose_span: Option<Range<usize>>,
+    /// The last ENTRYPOINT and CMD, as words (exec-form brackets and commas removed).
+    entrypoint: Vec<DockerWord>,
+    cmd: Vec<DockerWord>,
+}
+
+/// Words of a CMD/ENTRYPOINT: the exec form's `[`, `]` and `,` dropped, and a `sh -c "..."`
+/// script split into its words (each keeping the script's span).
+fn command_words(instruction: &syntax::DockerInstruction) -> Vec<DockerWord> {
+    let mut out = Vec::new();
+    for word in instruction.words() {
+        let start = word.text.trim_start_matches('[');
+        let text = start.trim_end_matches([',', ']']);
+        // `[` and `,`/`]` sit outside the quotes, one byte each.
+        let span = word.span.start + (word.text.len() - start.len())
+            ..word.span.end - (start.len() - text.len());
+        for part in text.split_whitespace() {
+            out.push(DockerWord {
+                text: part.to_owned(),
+                span: span.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// What the command line says about where the server listens.
+#[derive(Default)]
+struct Listen {
+    /// `--port 8000`, `-p 3000`, `--bind 0.0.0.0:8080`.
+    port: Option<u16>,
+    /// `$PORT` / `${PORT}` appears: the port comes from the environment.
+    reads_port_env: bool,
+    /// `--host 127.0.0.1`, `--bind localhost:8000`: the value and its word.
+    loopback: Option<DockerWord>,
+    /// A host is given on the command line (so `HOST`-like variables are not what binds).
+    host_given: bool,
+}
+
+fn listen(stage: &Stage) -> Listen {
+    let words: Vec<&DockerWord> = stage.entrypoint.iter().chain(&stage.cmd).collect();
+    let mut listen = Listen::default();
+    let mut i = 0;
+    while i < words.len() {
+        let text = words[i].text.as_str();
+        if text.contains("$PORT") || text.contains("${PORT") {
+            listen.reads_port_env = true;
+        }
+        let (flag, inline) = match text.split_once('=') {
+            Some((flag, value)) if flag.starts_with('-') => (flag, Some(value.to_owned())),
+            _ => (text, None),
+        };
+        let takes_value = matches!(
+            flag,
+            "--port" | "-p" | "--bind" | "-b" | "--listen" | "--host" | "-H" | "--hostname"
+        );
+        if !takes_value {
+            i += 1;
+            continue;
+        }
+        let (value, word) = match inline {
+            Some(value) => (value, words[i]),
+            None => match words.get(i + 1) {
+                Some(next) => {
+                    i += 1;
+                    (next.text.clone(), *next)
+                }
+                None => break,
+            },
+        };
+        match flag {
+            "--port" | "-p" => {
+                if let Some(port) = literal_port(&value) {
+                    listen.port = Some(port);
+                }
+            }
+            _ => {
+                let (host, port) = match value.rsplit_once(':') {
+                    Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => {
+                        (host.to_owned(), literal_port(port))
+                    }
+                    _ => (value.clone(), None),
+                };
+                if port.is_some() {
+                    listen.port = port;
+                }
+                listen.host_given |= !host.is_empty();
+                if is_loopback_bind(&host) {
+                    listen.loopback = Some(DockerWord {
+                        text: value.clone(),
+                        span: word.span.clone(),
+                    });
+                }
+            }
+        }
+        i += 1;
+    }
+    listen
 }
 
 fn final_stage(text: &str) -> Option<Stage> {
@@ -451,6 +550,17 @@ fn final_stage(text: &str) -> Option<Stage> {
             "ENV" => {
                 if let Some(stage) = stages.last_mut() {
                     stage.env.extend(instruction.pairs());
+                }
+            }
+            "CMD" => {
+                if let Some(stage) = stages.last_mut() {
+                    stage.cmd = command_words(&instruction);
+                }
+            }
+            "ENTRYPOINT" => {
+                if let Some(stage) = stages.last_mut() {
+                    stage.entrypoint = command_words(&instruction);
+                    stage.cmd.clear(); // ENTRYPOINT resets an inherited CMD
                 }
             }
             "EXPOSE" => {
@@ -500,11 +610,17 @@ fn dockerfile(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
     let Some(stage) = final_stage(&file.text) else {
         return;
     };
-    if let (Some(port), Some(exposed), Some(span)) = (
-        env_value(&stage, "PORT").and_then(|v| literal_port(&v.text)),
-        exposed_ports(&stage),
-        stage.expose_span.clone(),
-    ) {
+    let command = listen(&stage);
+    // The port the server listens on: an explicit command-line port wins over ENV PORT.
+    let listening = match command.port {
+        Some(port) => Some((port, format!("the command listens on port {port}"))),
+        None => env_value(&stage, "PORT")
+            .and_then(|v| literal_port(&v.text))
+            .map(|port| (port, format!("the image sets PORT={port}"))),
+    };
+    if let (Some((port, origin)), Some(exposed), Some(span)) =
+        (listening, exposed_ports(&stage), stage.expose_span.clone())
+    {
         if !exposed.is_empty() && !exposed.iter().any(|(a, b)| (*a..=*b).contains(&port)) {
             let listed: Vec<&str> = stage.expose.iter().map(|w| w.text.as_str()).collect();
             out.push(
@@ -513,7 +629,7 @@ fn dockerfile(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     file,
                     span,
                     format!(
-                        "the image sets PORT={port} but exposes {}: the server listens on {port} while platforms and tools that read EXPOSE send traffic to {}",
+                        "{origin}, but EXPOSE says {}: the server listens on {port} while platforms and tools that read EXPOSE send traffic to {}",
                         listed.join(" "),
                         listed.join(" ")
                     ),
@@ -522,8 +638,25 @@ fn dockerfile(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
             );
         }
     }
+    if let Some(word) = command.loopback {
+        out.push(
+            Finding::new(
+                ID,
+                file,
+                word.span.clone(),
+                format!(
+                    "the command binds {}: the server listens on loopback inside the container and the platform's proxy cannot connect (`instance refused connection. is your app listening on 0.0.0.0?`)",
+                    word.text
+                ),
+            )
+            .help("bind 0.0.0.0 (`--host 0.0.0.0`) so the server listens on every interface"),
+        );
+    }
     for (key, value) in &stage.env {
-        if HOST_KEYS.contains(&key.text.as_str()) && is_loopback_bind(&value.text) {
+        if HOST_KEYS.contains(&key.text.as_str())
+            && is_loopback_bind(&value.text)
+            && !command.host_given
+        {
             out.push(loopback_finding(
                 file,
                 value.span.clone(),
@@ -548,6 +681,10 @@ fn fly(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
     };
     let root = doc.as_item();
     let env = root.get("env").and_then(|e| e.as_table_like());
+    let docker = docker_stage(ws, file, root);
+    let host_given = docker
+        .as_ref()
+        .is_some_and(|(_, stage)| listen(stage).host_given);
     // [env] HOST and public URLs
     if let Some(env) = env {
         for (key, item) in env.iter() {
@@ -555,7 +692,7 @@ fn fly(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
             else {
                 continue;
             };
-            if HOST_KEYS.contains(&key) && is_loopback_bind(value) {
+            if HOST_KEYS.contains(&key) && is_loopback_bind(value) && !host_given {
                 out.push(loopback_finding(file, span.clone(), key, value));
             }
             if PUBLIC_URL_KEYS.contains(&key) && is_local_url(value) {
@@ -569,29 +706,19 @@ fn fly(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
         .and_then(toml_string_or_int)
         .and_then(|p| literal_port(&p))
         .map(|p| (p, "[env] PORT".to_owned()));
-    let port = fly_port.or_else(|| {
-        let build = root.get("build");
-        let dockerfile = match build
-            .and_then(|b| b.get("dockerfile"))
-            .and_then(|d| d.as_str())
-        {
-            Some(path) => resolve_rel(file.dir(), path)?,
-            None if build.is_some_and(|b| {
-                b.get("image").is_some()
-                    || b.get("builder").is_some()
-                    || b.get("buildpacks").is_some()
-            }) =>
-            {
-                return None;
-            }
-            None => crate::discover::join_rel(file.dir(), "Dockerfile"),
-        };
-        let docker = ws.source(&dockerfile)?;
-        let stage = final_stage(&docker.text)?;
-        if let Some(port) = env_value(&stage, "PORT").and_then(|v| literal_port(&v.text)) {
+    // A port written on the command line ignores PORT; otherwise fly's env wins over the image.
+    let command_port = docker
+        .as_ref()
+        .and_then(|(rel, stage)| listen(stage).port.map(|p| (p, format!("{rel} CMD"))));
+    let port = command_port.or(fly_port).or_else(|| {
+        let (dockerfile, stage) = docker.as_ref()?;
+        if let Some(port) = env_value(stage, "PORT").and_then(|v| literal_port(&v.text)) {
             return Some((port, format!("{dockerfile} ENV PORT")));
         }
-        match exposed_ports(&stage)?.as_slice() {
+        if listen(stage).reads_port_env {
+            return None;
+        }
+        match exposed_ports(stage)?.as_slice() {
             [(a, b)] if a == b => Some((*a, format!("{dockerfile} EXPOSE"))),
             _ => None,
         }
@@ -641,6 +768,32 @@ fn resolve_rel(dir: &str, path: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// The Dockerfile a fly.toml builds (`[build] dockerfile`, else `Dockerfile` beside it; none
+/// for `[build] image`/builders) and its final stage.
+fn docker_stage(
+    ws: &Workspace,
+    file: &SourceFile,
+    root: &toml_edit::Item,
+) -> Option<(String, Stage)> {
+    let build = root.get("build");
+    let rel = match build
+        .and_then(|b| b.get("dockerfile"))
+        .and_then(|d| d.as_str())
+    {
+        Some(path) => resolve_rel(file.dir(), path)?,
+        None if build.is_some_and(|b| {
+            b.get("image").is_some() || b.get("builder").is_some() || b.get("buildpacks").is_some()
+        }) =>
+        {
+            return None;
+        }
+        None => crate::discover::join_rel(file.dir(), "Dockerfile"),
+    };
+    let docker = ws.source(&rel)?;
+    let stage = final_stage(&docker.text)?;
+    Some((rel, stage))
 }
 
 // ---- compose ----
