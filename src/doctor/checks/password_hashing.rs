@@ -66,7 +66,10 @@ impl Check for PasswordHashing {
             }
         }
         for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if syntax::is_test_path(&file.rel) || !file.text.to_ascii_lowercase().contains("pass") {
+            let lower = file.text.to_ascii_lowercase();
+            if syntax::is_test_path(&file.rel)
+                || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
+            {
                 continue;
             }
             javascript(&file, out);
@@ -899,7 +902,8 @@ fn password_side<'f>(file: &'f SourceFile, node: Node<'_>) -> Option<(Option<&'f
 }
 
 fn comparisons(file: &SourceFile, out: &mut Vec<Finding>) {
-    if !file.text.to_ascii_lowercase().contains("pass") {
+    let lower = file.text.to_ascii_lowercase();
+    if !["pass", "pwd"].iter().any(|w| lower.contains(w)) {
         return;
     }
     for node in nodes_of(file, &["comparison_operator", "binary_expression"]) {
