@@ -177,4 +177,7 @@ fixture_tests! {
     route_order => "route-order",
     cors_credentials => "cors-credentials",
     esm_module => "esm-module",
+    deploy_config => "deploy-config",
+    jwt_verification => "jwt-verification",
+    password_hashing => "password-hashing",
 }

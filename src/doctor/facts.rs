@@ -12,6 +12,9 @@ use super::workspace::{Lang, SourceFile, Workspace};
 
 /// `authgen.toml` at the root, when it exists and parses.
 pub fn answers(ws: &Workspace) -> Option<(Answers, Rc<SourceFile>)> {
+    if !ws.has_file("authgen.toml") {
+        return None; // `source` would report the missing file as skipped
+    }
     let file = ws.source("authgen.toml")?;
     let answers = toml::from_str::<Answers>(&file.text).ok()?;
     Some((answers, file))
@@ -164,4 +167,281 @@ pub fn deploy_env_files(ws: &Workspace) -> Vec<Rc<SourceFile>> {
         })
         .filter_map(|f| ws.source(f))
         .collect()
+}
+
+// ---- Python dependency declarations (requirements*.txt, pyproject.toml, Pipfile) ----
+
+/// Where a Python dependency is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PyDependencyFile {
+    Requirements,
+    Pyproject,
+    Pipfile,
+}
+
+/// One declared Python dependency.
+pub struct PyDependency {
+    pub file: Rc<SourceFile>,
+    pub kind: PyDependencyFile,
+    /// PEP 503-normalized: lowercase, runs of `-`, `_`, `.` as one `-`.
+    pub name: String,
+    /// The declaration: in a requirements file the requirement without marker, options or
+    /// comment (`python-jose[cryptography]==3.3.0`); in pyproject.toml the dependency string,
+    /// quotes included, or the Poetry key; in a Pipfile the key.
+    pub span: std::ops::Range<usize>,
+}
+
+/// PEP 503 name normalization.
+pub fn normalize_py_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+            continue;
+        }
+        if sep && !out.is_empty() {
+            out.push('-');
+        }
+        sep = false;
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The distribution name at the start of a PEP 508 requirement (`passlib[bcrypt]>=1.7`).
+pub fn pep508_name(spec: &str) -> Option<&str> {
+    let spec = spec.trim_start();
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
+    let name = &spec[..end];
+    (!name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphanumeric())).then_some(name)
+}
+
+/// `requirements.txt`, `requirements-dev.txt`, `requirements/base.txt`, `requirements.in`.
+pub fn is_requirements_file(rel: &str) -> bool {
+    let name = crate::discover::file_name(rel);
+    let in_dir = crate::discover::file_name(crate::discover::parent(rel)) == "requirements";
+    (name.ends_with(".txt") || name.ends_with(".in"))
+        && (name.starts_with("requirements") || in_dir)
+}
+
+/// Every Python dependency declared in requirements files, pyproject.toml (PEP 621, PEP 735
+/// groups, Poetry, uv, PDM) and Pipfiles. Lock files are not read: they list transitive
+/// dependencies the project does not choose.
+pub fn python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
+    let mut out = Vec::new();
+    for rel in ws.files() {
+        let name = crate::discover::file_name(rel);
+        let kind = if is_requirements_file(rel) {
+            PyDependencyFile::Requirements
+        } else if name == "pyproject.toml" {
+            PyDependencyFile::Pyproject
+        } else if name == "Pipfile" {
+            PyDependencyFile::Pipfile
+        } else {
+            continue;
+        };
+        let Some(file) = ws.source(rel) else { continue };
+        let found = match kind {
+            PyDependencyFile::Requirements => requirement_lines(&file.text),
+            PyDependencyFile::Pyproject => pyproject_dependencies(&file.text),
+            PyDependencyFile::Pipfile => pipfile_dependencies(&file.text),
+        };
+        out.extend(found.into_iter().map(|(name, span)| PyDependency {
+            file: file.clone(),
+            kind,
+            name,
+            span,
+        }));
+    }
+    out
+}
+
+/// (normalized name, requirement span) of each requirement line; options (`-r`, `-e`,
+/// `--hash`), comments and URLs without a name are skipped.
+fn requirement_lines(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut continued = false;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let was_continued = continued;
+        continued = line.trim_end().ends_with('\\');
+        if was_continued {
+            continue; // `--hash=...` lines after `name==1.0 \`
+        }
+        let indent = line.len() - line.trim_start().len();
+        let body = &line[indent..];
+        if body.is_empty() || body.starts_with('#') || body.starts_with('-') {
+            continue;
+        }
+        let mut end = body.len();
+        for stop in [" #", "\t#", ";", " --", " \\"] {
+            if let Some(i) = body.find(stop) {
+                end = end.min(i);
+            }
+        }
+        if body.ends_with('\\') {
+            end = end.min(body.len() - 1);
+        }
+        let requirement = body[..end].trim_end();
+        let Some(name) = pep508_name(requirement) else {
+            continue;
+        };
+        if requirement.contains("://") && !requirement.contains('@') {
+            continue;
+        }
+        let at = start + indent;
+        out.push((normalize_py_name(name), at..at + requirement.len()));
+    }
+    out
+}
+
+fn toml_strings(item: Option<&toml_edit::Item>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    let Some(array) = item.and_then(|i| i.as_array()) else {
+        return;
+    };
+    for value in array.iter() {
+        let (Some(spec), Some(span)) = (value.as_str(), value.span()) else {
+            continue;
+        };
+        if let Some(name) = pep508_name(spec) {
+            out.push((normalize_py_name(name), span));
+        }
+    }
+}
+
+fn toml_keys(item: Option<&toml_edit::Item>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
+    let Some(table) = item.and_then(|i| i.as_table_like()) else {
+        return;
+    };
+    for (key, _) in table.iter() {
+        let Some((k, _)) = table.get_key_value(key) else {
+            continue;
+        };
+        if let Some(span) = k.span() {
+            out.push((normalize_py_name(key), span));
+        }
+    }
+}
+
+fn pyproject_dependencies(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return out;
+    };
+    let root = doc.as_item();
+    let project = root.get("project");
+    toml_strings(project.and_then(|p| p.get("dependencies")), &mut out);
+    for groups in [
+        project.and_then(|p| p.get("optional-dependencies")),
+        root.get("dependency-groups"),
+        root.get("tool")
+            .and_then(|t| t.get("pdm"))
+            .and_then(|p| p.get("dev-dependencies")),
+    ] {
+        if let Some(table) = groups.and_then(|g| g.as_table_like()) {
+            for (_, list) in table.iter() {
+                toml_strings(Some(list), &mut out);
+            }
+        }
+    }
+    toml_strings(
+        root.get("tool")
+            .and_then(|t| t.get("uv"))
+            .and_then(|u| u.get("dev-dependencies")),
+        &mut out,
+    );
+    if let Some(poetry) = root.get("tool").and_then(|t| t.get("poetry")) {
+        for key in ["dependencies", "dev-dependencies"] {
+            toml_keys(poetry.get(key), &mut out);
+        }
+        if let Some(groups) = poetry.get("group").and_then(|g| g.as_table_like()) {
+            for (_, group) in groups.iter() {
+                toml_keys(group.get("dependencies"), &mut out);
+            }
+        }
+    }
+    out.retain(|(name, _)| name != "python");
+    out
+}
+
+fn pipfile_dependencies(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return out;
+    };
+    for key in ["packages", "dev-packages"] {
+        toml_keys(doc.as_item().get(key), &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod python_dependency_tests {
+    use super::*;
+
+    #[test]
+    fn requirement_lines_skip_options_comments_and_hash_continuations() {
+        let text = "# deps\n-r base.txt\npython-jose[cryptography]==3.3.0  # jwt\n\
+                    passlib[bcrypt]>=1.7 ; python_version >= \"3.8\"\nbcrypt==4.0.1 \\\n    --hash=sha256:abc\n\
+                    Django_Extensions\n";
+        let found = requirement_lines(text);
+        let got: Vec<_> = found
+            .iter()
+            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("python-jose", "python-jose[cryptography]==3.3.0"),
+                ("passlib", "passlib[bcrypt]>=1.7"),
+                ("bcrypt", "bcrypt==4.0.1"),
+                ("django-extensions", "Django_Extensions"),
+            ]
+        );
+    }
+
+    #[test]
+    fn pipfile_packages_and_dev_packages() {
+        let text = "[packages]\nfastapi = \"*\"\n\"python-jose\" = {extras = [\"cryptography\"], version = \"*\"}\n\n[dev-packages]\npytest = \"*\"\n";
+        let found = pipfile_dependencies(text);
+        let got: Vec<_> = found
+            .iter()
+            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("fastapi", "fastapi"),
+                ("python-jose", "\"python-jose\""),
+                ("pytest", "pytest")
+            ]
+        );
+    }
+
+    #[test]
+    fn pyproject_pep621_groups_and_poetry() {
+        let text = "[project]\nname = \"api\"\ndependencies = [\"fastapi>=0.110\", \"python-jose[cryptography]\"]\n\
+                    [project.optional-dependencies]\nauth = [\"passlib\"]\n\
+                    [tool.poetry.dependencies]\npython = \"^3.12\"\nPyJWT = \"^2.8\"\n";
+        let found = pyproject_dependencies(text);
+        let got: Vec<_> = found
+            .iter()
+            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("fastapi", "\"fastapi>=0.110\""),
+                ("python-jose", "\"python-jose[cryptography]\""),
+                ("passlib", "\"passlib\""),
+                ("pyjwt", "PyJWT"),
+            ]
+        );
+    }
 }

@@ -396,22 +396,6 @@ pub fn remove_item(file: &SourceFile, item: Node<'_>) -> crate::doctor::finding:
     Edit::delete(file, item.byte_range())
 }
 
-/// Whether a path is test code (never deployed): under `tests/`, `__tests__/`, `e2e/`, or
-/// named `test_*.py`, `*_test.py`, `*.test.ts`, `*.spec.ts`, ...
-pub fn is_test_path(rel: &str) -> bool {
-    let name = crate::discover::file_name(rel);
-    let dirs = crate::discover::parent(rel);
-    dirs.split('/').any(|d| {
-        matches!(
-            d,
-            "tests" | "test" | "__tests__" | "e2e" | "spec" | "__mocks__"
-        )
-    }) || name.starts_with("test_")
-        || name.ends_with("_test.py")
-        || name.contains(".test.")
-        || name.contains(".spec.")
-}
-
 // ---- Added for route-order / cors-credentials / esm-module -------------------------------
 
 /// A name a JS/TS file binds from a module: `import x from "m"` (imported `default`),
@@ -613,4 +597,407 @@ pub fn is_chain_top(call: Node<'_>) -> bool {
             && p.child_by_field_name("value")
                 .is_some_and(|v| v.id() == call.id())
     })
+}
+
+// ---- Test files, Dockerfile instructions, block-YAML key lookup ----
+
+/// Whether `rel` is a test file or lives in a test directory (`tests/`, `test/`,
+/// `__tests__/`, `test_*.py`, `*_test.py`, `conftest.py`, `*.test.ts`, `*.spec.js`, ...).
+pub fn is_test_path(rel: &str) -> bool {
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            let stem = part.split('.').next().unwrap_or(part);
+            return part.starts_with("test_")
+                || part.starts_with("test-")
+                || stem == "test"
+                || stem.ends_with("_test")
+                || stem.ends_with("_tests")
+                || stem.ends_with("-test")
+                || part == "conftest.py"
+                || part.contains(".test.")
+                || part.contains(".spec.");
+        }
+        if matches!(
+            part,
+            "tests"
+                | "test"
+                | "__tests__"
+                | "__mocks__"
+                | "testing"
+                | "e2e"
+                | "spec"
+                | "test-utils"
+                | "test_utils"
+                | "testutils"
+                | "test-helpers"
+                | "test_helpers"
+                | "cypress"
+                | "playwright"
+        ) {
+            return true;
+        }
+    }
+    false
+}
+
+/// Whether a Rust node sits in a `#[cfg(test)]` module or a `#[test]` / `#[tokio::test]`
+/// function.
+pub fn in_rust_test(file: &SourceFile, node: Node<'_>) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "mod_item" | "function_item") {
+            let mut sibling = parent.prev_named_sibling();
+            while let Some(attr) = sibling.filter(|s| s.kind() == "attribute_item") {
+                let text = file.node_text(attr);
+                if text.contains("cfg(test)") || text.ends_with("test]") {
+                    return true;
+                }
+                sibling = attr.prev_named_sibling();
+            }
+        }
+        current = parent;
+    }
+    false
+}
+
+/// One Dockerfile instruction (continuation lines joined).
+#[derive(Debug, Clone)]
+pub struct DockerInstruction {
+    /// Upper case: `FROM`, `ENV`, `EXPOSE`, ...
+    pub keyword: String,
+    /// Whole instruction, all its physical lines.
+    pub span: std::ops::Range<usize>,
+    /// The arguments as characters with their byte offsets in the file (continuations removed).
+    chars: Vec<(usize, char)>,
+}
+
+/// A word of an instruction's arguments: the text without quotes and its span in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerWord {
+    pub text: String,
+    pub span: std::ops::Range<usize>,
+}
+
+impl DockerInstruction {
+    /// Arguments split at unquoted whitespace, quotes removed.
+    pub fn words(&self) -> Vec<DockerWord> {
+        let mut words = Vec::new();
+        let mut current: Option<DockerWord> = None;
+        let mut quote: Option<char> = None;
+        for &(at, c) in &self.chars {
+            let end = at + c.len_utf8();
+            if quote.is_none() && c.is_whitespace() {
+                words.extend(current.take());
+                continue;
+            }
+            let word = current.get_or_insert_with(|| DockerWord {
+                text: String::new(),
+                span: at..end,
+            });
+            word.span.end = end;
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                _ => word.text.push(c),
+            }
+        }
+        words.extend(current);
+        words
+    }
+
+    /// `ENV`/`ARG` pairs: `K=v K2="v 2"` or the legacy `ENV K value with spaces`.
+    pub fn pairs(&self) -> Vec<(DockerWord, DockerWord)> {
+        let words = self.words();
+        let Some(first) = words.first() else {
+            return Vec::new();
+        };
+        if !first.text.contains('=') {
+            if self.keyword == "ENV" && words.len() > 1 {
+                let value = DockerWord {
+                    text: words[1..]
+                        .iter()
+                        .map(|w| w.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    span: words[1].span.start..words[words.len() - 1].span.end,
+                };
+                return vec![(first.clone(), value)];
+            }
+            return Vec::new();
+        }
+        words
+            .iter()
+            .filter_map(|w| {
+                let eq = w.text.find('=')?;
+                // The key is never quoted; the value starts right after `=` in the file.
+                let key_end = w.span.start + eq;
+                Some((
+                    DockerWord {
+                        text: w.text[..eq].to_owned(),
+                        span: w.span.start..key_end,
+                    },
+                    DockerWord {
+                        text: w.text[eq + 1..].to_owned(),
+                        span: key_end + 1..w.span.end,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The instructions of a Dockerfile: `#` comments, the `# escape=` directive, line
+/// continuations and heredoc bodies (`RUN <<EOF`) are handled; nothing is evaluated.
+pub fn dockerfile_instructions(text: &str) -> Vec<DockerInstruction> {
+    let mut escape = '\\';
+    let mut out: Vec<DockerInstruction> = Vec::new();
+    let mut open: Option<DockerInstruction> = None;
+    let mut heredoc: Option<String> = None;
+    let mut directives = true;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim_start();
+        if let Some(marker) = &heredoc {
+            if trimmed.trim_end() == marker {
+                heredoc = None;
+            }
+            continue;
+        }
+        if directives {
+            if let Some(rest) = trimmed.strip_prefix('#') {
+                let rest = rest.trim();
+                if let Some(value) = rest
+                    .strip_prefix("escape")
+                    .and_then(|r| r.trim_start().strip_prefix('='))
+                {
+                    escape = value.trim().chars().next().unwrap_or('\\');
+                }
+                continue;
+            }
+            directives = false;
+        }
+        if trimmed.starts_with('#') || (trimmed.is_empty() && open.is_none()) {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let mut body_start = start + indent;
+        let mut body = trimmed;
+        let mut instruction = match open.take() {
+            Some(instruction) => instruction,
+            None => {
+                let keyword_len = body.find(char::is_whitespace).unwrap_or(body.len());
+                let keyword = body[..keyword_len].to_ascii_uppercase();
+                body = &body[keyword_len..];
+                body_start += keyword_len;
+                DockerInstruction {
+                    keyword,
+                    span: start + indent..start + line.len(),
+                    chars: Vec::new(),
+                }
+            }
+        };
+        instruction.span.end = start + line.len();
+        let content = body.trim_end();
+        let continued = content.ends_with(escape);
+        let content = if continued {
+            &content[..content.len() - escape.len_utf8()]
+        } else {
+            content
+        };
+        if !instruction.chars.is_empty() {
+            instruction.chars.push((body_start, ' '));
+        }
+        instruction
+            .chars
+            .extend(content.char_indices().map(|(i, c)| (body_start + i, c)));
+        if let Some(marker) = content
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("<<"))
+            .map(|m| {
+                m.trim_start_matches('-')
+                    .trim_matches(['"', '\''])
+                    .to_owned()
+            })
+            .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            heredoc = Some(marker);
+        }
+        if continued {
+            open = Some(instruction);
+        } else {
+            out.push(instruction);
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// The span of the scalar at `path` in a block-style YAML document: mapping keys, the last of
+/// which may also match a `- KEY=value` sequence item (compose `environment:` lists), whose
+/// value part is returned. Flow collections (`{a: 1}`) are not searched. Meant for locating
+/// what serde_yaml has already read, to report it at its place.
+pub fn yaml_value_span(text: &str, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    // indent of the key matched at each depth, and the indent of its children (first seen).
+    let mut matched: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut block_scalar: Option<usize> = None;
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let content = line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        if let Some(parent) = block_scalar {
+            if indent > parent {
+                continue;
+            }
+            block_scalar = None;
+        }
+        if content == "---" || content == "..." {
+            matched.clear();
+            continue;
+        }
+        if let Some(&(key_indent, _)) = matched.last() {
+            if indent <= key_indent {
+                return None; // left the block of a matched key: keys are unique
+            }
+        }
+        let depth = matched.len();
+        let (is_item, entry) = match content.strip_prefix("- ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, content),
+        };
+        let entry_at = start + (line.len() - entry.len());
+        if depth > 0 {
+            let child = matched[depth - 1].1.get_or_insert(indent);
+            if indent != *child {
+                continue;
+            }
+        } else if indent != 0 {
+            continue;
+        }
+        let code = strip_yaml_comment(entry);
+        if is_item && depth + 1 == path.len() {
+            let item = code.trim_matches(['"', '\'']);
+            let quoted = item.len() != code.len();
+            if let Some(value) = item
+                .strip_prefix(path[depth])
+                .and_then(|r| r.strip_prefix('='))
+            {
+                let value_at = entry_at + usize::from(quoted) + path[depth].len() + 1;
+                return Some(value_at..value_at + value.len());
+            }
+            continue;
+        }
+        if is_item {
+            continue;
+        }
+        let Some((key, value)) = yaml_key(code) else {
+            continue;
+        };
+        if value.starts_with(['|', '>']) {
+            block_scalar = Some(indent);
+        }
+        if key != path[depth] {
+            continue;
+        }
+        if depth + 1 == path.len() {
+            let value_at = entry_at + (code.len() - value.len());
+            return (!value.is_empty()).then(|| value_at..value_at + value.len());
+        }
+        matched.push((indent, None));
+    }
+    None
+}
+
+fn strip_yaml_comment(text: &str) -> &str {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if previous.is_whitespace() => return text[..i].trim_end(),
+            _ => {}
+        }
+        previous = c;
+    }
+    text.trim_end()
+}
+
+/// `key: value` → (key without quotes, value as written); `None` when not a mapping entry.
+fn yaml_key(code: &str) -> Option<(&str, &str)> {
+    let (key, rest) = if let Some(q) = code.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+        let close = code[1..].find(q)? + 1;
+        (&code[1..close], &code[close + 1..])
+    } else {
+        let colon = code
+            .char_indices()
+            .find(|&(i, c)| c == ':' && code[i + 1..].chars().next().is_none_or(|n| n == ' '))?
+            .0;
+        (code[..colon].trim_end(), &code[colon..])
+    };
+    let value = rest.trim_start().strip_prefix(':')?;
+    if !(value.is_empty() || value.starts_with(' ')) {
+        return None;
+    }
+    Some((key, value.trim_start()))
+}
+
+#[cfg(test)]
+mod doctor_b_tests {
+    use super::*;
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("backend/tests/test_auth.py"));
+        assert!(is_test_path("api/conftest.py"));
+        assert!(is_test_path("web/src/auth.test.ts"));
+        assert!(is_test_path("crates/api/src/routes_test.rs"));
+        assert!(is_test_path(
+            "packages/core/src/test-utils/test-instance.ts"
+        ));
+        assert!(!is_test_path("backend/app/auth/verifier.py"));
+        assert!(!is_test_path("backend/app/latest.py"));
+    }
+
+    #[test]
+    fn dockerfile_env_and_continuations() {
+        let text = "# escape=\\\nFROM node:22 AS build\n# comment\nENV NODE_ENV=production \\\n    PORT=\"3000\"\nENV HOST 127.0.0.1\nRUN <<EOF\nENV FAKE=1\nEOF\nEXPOSE 3000/tcp 9229\n";
+        let instructions = dockerfile_instructions(text);
+        let keywords: Vec<_> = instructions.iter().map(|i| i.keyword.as_str()).collect();
+        assert_eq!(keywords, ["FROM", "ENV", "ENV", "RUN", "EXPOSE"]);
+        let pairs = instructions[1].pairs();
+        assert_eq!(pairs.len(), 2);
+        assert_eq!(pairs[1].0.text, "PORT");
+        assert_eq!(pairs[1].1.text, "3000");
+        assert_eq!(&text[pairs[1].1.span.clone()], "\"3000\"");
+        let legacy = instructions[2].pairs();
+        assert_eq!(
+            (legacy[0].0.text.as_str(), legacy[0].1.text.as_str()),
+            ("HOST", "127.0.0.1")
+        );
+        let expose = instructions[4].words();
+        assert_eq!(&text[expose[0].span.clone()], "3000/tcp");
+    }
+
+    #[test]
+    fn yaml_value_spans() {
+        let text = "services:\n  web:\n    environment:\n      - NODE_ENV=production\n      - \"BETTER_AUTH_URL=http://localhost:3000\"\n  auth:\n    image: x\n    environment:\n      AUTH_ISSUER: http://localhost:4000 # dev\n      deploy: |\n        AUTH_URL: nope\n";
+        let span =
+            yaml_value_span(text, &["services", "web", "environment", "BETTER_AUTH_URL"]).unwrap();
+        assert_eq!(&text[span], "http://localhost:3000");
+        let span =
+            yaml_value_span(text, &["services", "auth", "environment", "AUTH_ISSUER"]).unwrap();
+        assert_eq!(&text[span], "http://localhost:4000");
+        assert!(yaml_value_span(text, &["services", "auth", "environment", "AUTH_URL"]).is_none());
+        assert!(yaml_value_span(text, &["services", "web", "image"]).is_none());
+    }
 }

@@ -5,11 +5,14 @@ use super::workspace::Workspace;
 
 mod cookie_flags;
 mod cors_credentials;
+mod deploy_config;
 mod email_service;
 mod env_file_committed;
 mod env_secrets;
 mod esm_module;
 mod inet_column;
+mod jwt_verification;
+mod password_hashing;
 mod route_order;
 
 /// One rule family. A check reads what it needs from the workspace (files are parsed once,
@@ -31,7 +34,10 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(cookie_flags::CookieFlags),
         Box::new(env_secrets::EnvSecrets),
         Box::new(env_file_committed::EnvFileCommitted),
+        Box::new(deploy_config::DeployConfig),
         Box::new(email_service::EmailService),
+        Box::new(jwt_verification::JwtVerification),
+        Box::new(password_hashing::PasswordHashing),
         Box::new(cors_credentials::CorsCredentials),
     ]
 }

@@ -1,0 +1,910 @@
+//! `jwt-verification`: JWT verifiers that let the token choose how it is checked, skip the
+//! signature or expiry, or accept access tokens without `aud`/`iss`/`exp`; python-jose.
+//!
+//! Python (tree-sitter): every `jwt.decode` / `jwt.decode_complete` of PyJWT or python-jose
+//! (resolved through the file's imports, so authlib's `jwt.decode` is not one) is read for
+//! `algorithms` (missing, derived from `get_unverified_header` through local assignments, or
+//! mixing HMAC with asymmetric algorithms), `options` (`verify_signature`/`verify_exp` False,
+//! `require`) and `audience`/`issuer`. Turned-off checks and missing claims count only on
+//! access-token verifiers (named for tokens, auth or the current user, or in a file taking
+//! bearer credentials), not on helpers named as not verifying, OpenID Connect ID tokens,
+//! logout hints or one-purpose tokens (reset, email, refresh); an unverified decode next to a
+//! verifying one in the same function is a peek at the claims. Test files are skipped.
+//! python-jose is reported where it is imported and where it is declared (requirements files,
+//! pyproject.toml, Pipfile). Rust (tree-sitter, files using `jsonwebtoken`):
+//! `Validation::new(<alg from decode_header>)`, `insecure_disable_signature_validation()`
+//! (not in functions named as not verifying) and `validate_exp = false`, outside
+//! `#[cfg(test)]` code.
+//!
+//! The one safe fix inserts `algorithms=["EdDSA"]` (or `HS256`) when authgen.toml says which
+//! algorithm the issuer signs with, PyJWT is the library and the key does not contradict it.
+//! Replacing python-jose in a requirements file is unsafe: the code using it must be ported.
+
+use std::collections::HashSet;
+
+use tree_sitter::Node;
+
+use crate::configure::Algorithm;
+use crate::doctor::facts::{self, PyDependencyFile};
+use crate::doctor::finding::{Edit, Finding, Fix, Severity};
+use crate::doctor::syntax::{
+    self, arguments, callee, callee_name, descendants, nodes_of, py_bool, py_imports, py_keyword,
+    py_keyword_arg, py_positional, string_value,
+};
+use crate::doctor::workspace::{Lang, SourceFile, Workspace};
+
+use super::Check;
+
+pub struct JwtVerification;
+
+const ID: &str = "jwt-verification";
+
+impl Check for JwtVerification {
+    fn id(&self) -> &'static str {
+        ID
+    }
+
+    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
+        let pinned = facts::answers(ws)
+            .and_then(|(answers, _)| answers.algorithm)
+            .map(|algorithm| match algorithm {
+                Algorithm::Eddsa => "EdDSA",
+                Algorithm::Hs256 => "HS256",
+            });
+        for file in ws.sources_in(&[Lang::Python]) {
+            if syntax::is_test_path(&file.rel)
+                || !(file.text.contains("jwt") || file.text.contains("jose"))
+            {
+                continue;
+            }
+            jose_imports(&file, out);
+            python(&file, pinned, out);
+        }
+        declared_jose(ws, out);
+        for file in ws.sources_in(&[Lang::Rust]) {
+            if !syntax::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
+                rust(&file, out);
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---- python-jose ----
+
+const JOSE_IMPORTED: &str = "python-jose is imported: it has CVE-2024-33663 (algorithm confusion) and CVE-2024-33664 (JWE decompression bomb), and its `jwt.decode` lets the token choose the algorithm unless `algorithms=` is passed";
+const JOSE_DECLARED: &str = "python-jose is a declared dependency: through 3.3.0 it has CVE-2024-33663 (algorithm confusion) and CVE-2024-33664 (JWE decompression bomb), and it pulls in `ecdsa` with an unfixed timing side channel (CVE-2024-23342)";
+
+fn is_jose_module(module: &str) -> bool {
+    module == "jose" || module.starts_with("jose.")
+}
+
+fn jose_imports(file: &SourceFile, out: &mut Vec<Finding>) {
+    for statement in nodes_of(file, &["import_statement", "import_from_statement"]) {
+        let module = if statement.kind() == "import_from_statement" {
+            statement.child_by_field_name("module_name")
+        } else {
+            let mut cursor = statement.walk();
+            statement
+                .children_by_field_name("name", &mut cursor)
+                .map(|n| n.child_by_field_name("name").unwrap_or(n))
+                .find(|n| is_jose_module(file.node_text(*n)))
+        };
+        let Some(module) = module.filter(|m| is_jose_module(file.node_text(*m))) else {
+            continue;
+        };
+        out.push(
+            Finding::new(ID, file, module.byte_range(), JOSE_IMPORTED).help(
+                "switch to PyJWT[crypto]: `import jwt`, `jwt.decode(token, key, algorithms=[...])`, and catch `jwt.PyJWTError` instead of `JWTError`",
+            ),
+        );
+    }
+}
+
+fn declared_jose(ws: &Workspace, out: &mut Vec<Finding>) {
+    let dependencies = facts::python_dependencies(ws);
+    for dep in &dependencies {
+        if dep.name != "python-jose" {
+            continue;
+        }
+        let finding = Finding::new(ID, &dep.file, dep.span.clone(), JOSE_DECLARED)
+            .help("declare `PyJWT[crypto]>=2.10` instead and port the code that imports `jose`");
+        if dep.kind != PyDependencyFile::Requirements {
+            out.push(finding);
+            continue;
+        }
+        let has_pyjwt = dependencies
+            .iter()
+            .any(|other| other.file.rel == dep.file.rel && other.name == "pyjwt");
+        let edit = if has_pyjwt {
+            let line = syntax::line_span(&dep.file, dep.span.start, dep.span.end);
+            Edit::delete(&dep.file, line)
+        } else {
+            Edit::replace(&dep.file, dep.span.clone(), "PyJWT[crypto]>=2.10")
+        };
+        let description = if has_pyjwt {
+            "remove python-jose (PyJWT is already declared)"
+        } else {
+            "replace python-jose with PyJWT[crypto]"
+        };
+        out.push(finding.fix(Fix::unsafe_(description, vec![edit])));
+    }
+}
+
+// ---- Python jwt.decode ----
+
+const NO_ALGORITHMS: &str = "`jwt.decode` without `algorithms=`: the token's own `alg` header decides how it is verified (PyJWT 2 refuses with `It is required that you pass in a value for the \"algorithms\" argument`; python-jose and PyJWT 1 accept forged tokens)";
+const ALG_FROM_HEADER: &str = "the accepted algorithm is read from the token's unverified header: whoever makes the token chooses how it is verified (algorithm confusion)";
+const MIXED: &str = "one key is accepted with both HMAC and asymmetric algorithms: a token signed with HMAC using the public key as the secret verifies (algorithm confusion)";
+const NO_SIGNATURE: &str = "signature verification is turned off: anyone can make a token with any claims and it is accepted";
+const NO_EXP: &str = "expiry is not checked: expired and stolen tokens stay valid forever";
+const NO_CLAIMS: &str = "access tokens are verified without `audience=`/`issuer=` and without `options={\"require\": [...]}`: a token without `exp` never expires, and one minted for another service with the same key is accepted";
+
+/// How a file reaches PyJWT's / python-jose's `decode`.
+struct JwtNames {
+    /// Local names of the `jwt` module: (name, is python-jose).
+    modules: Vec<(String, bool)>,
+    /// Local names of `decode` itself: (name, is python-jose).
+    functions: Vec<(String, bool)>,
+}
+
+fn jwt_names(file: &SourceFile) -> JwtNames {
+    let mut names = JwtNames {
+        modules: Vec::new(),
+        functions: Vec::new(),
+    };
+    for (path, local) in py_imports(file) {
+        match path.as_str() {
+            "jwt" => names.modules.push((local, false)),
+            "jose.jwt" => {
+                names.modules.push((local, true));
+                names.modules.push(("jose.jwt".to_owned(), true));
+            }
+            "jwt.decode" | "jwt.decode_complete" => names.functions.push((local, false)),
+            "jose.jwt.decode" => names.functions.push((local, true)),
+            _ => {}
+        }
+    }
+    names
+}
+
+/// `Some(is_jose)` when `call` is PyJWT's or python-jose's decode.
+fn decode_call(file: &SourceFile, names: &JwtNames, call: Node<'_>) -> Option<bool> {
+    let function = callee(file, call);
+    if let Some((module, name)) = function.rsplit_once('.') {
+        if matches!(name, "decode" | "decode_complete") {
+            return names
+                .modules
+                .iter()
+                .find(|(local, _)| local == module)
+                .map(|(_, jose)| *jose);
+        }
+        return None;
+    }
+    names
+        .functions
+        .iter()
+        .find(|(local, _)| local == function)
+        .map(|(_, jose)| *jose)
+}
+
+/// One decode call and what its arguments say.
+struct Decode<'t> {
+    call: Node<'t>,
+    jose: bool,
+    /// The function (or module) it is in.
+    scope: Node<'t>,
+    /// `verify=False` or the `"verify_signature": False` entry.
+    unverified: Option<Node<'t>>,
+}
+
+fn python(file: &SourceFile, pinned: Option<&str>, out: &mut Vec<Finding>) {
+    let names = jwt_names(file);
+    if names.modules.is_empty() && names.functions.is_empty() {
+        return;
+    }
+    let mut decodes = Vec::new();
+    for call in nodes_of(file, &["call"]) {
+        let Some(jose) = decode_call(file, &names, call) else {
+            continue;
+        };
+        // `**kwargs` or `*args`: what is passed is not known here.
+        if arguments(call)
+            .iter()
+            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"))
+        {
+            continue;
+        }
+        let options = options_of(file, call);
+        let unverified = py_keyword_arg(file, call, "verify")
+            .filter(|kw| {
+                kw.child_by_field_name("value")
+                    .and_then(|v| py_bool(file, v))
+                    == Some(false)
+            })
+            .or_else(|| {
+                options.as_ref().and_then(|entries| {
+                    entries
+                        .iter()
+                        .find(|(key, _, value)| {
+                            key == "verify_signature" && py_bool(file, *value) == Some(false)
+                        })
+                        .map(|(_, entry, _)| *entry)
+                })
+            });
+        decodes.push(Decode {
+            call,
+            jose,
+            scope: py_scope(call),
+            unverified,
+        });
+    }
+    for decode in &decodes {
+        if let Some(entry) = decode.unverified {
+            // Peeking at the claims (to pick a key or an issuer) before a verifying decode of
+            // the same function is not a verifier.
+            let verified_nearby = decodes
+                .iter()
+                .any(|d| d.scope.id() == decode.scope.id() && d.unverified.is_none());
+            if !verified_nearby && access_token_context(file, decode.call) {
+                out.push(
+                    Finding::new(ID, file, entry.byte_range(), NO_SIGNATURE).help(
+                        "verify the signature: pass the issuer's key and `algorithms=[...]` and drop `verify_signature: False`",
+                    ),
+                );
+            }
+            continue;
+        }
+        check_decode(file, decode, pinned, out);
+    }
+}
+
+fn check_decode(
+    file: &SourceFile,
+    decode: &Decode<'_>,
+    pinned: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let call = decode.call;
+    let positional = py_positional(call);
+    let options_node = py_keyword(file, call, "options").or_else(|| positional.get(3).copied());
+    let options = options_of(file, call);
+    if let Some(entries) = &options {
+        for (key, entry, value) in entries {
+            if key == "verify_exp"
+                && py_bool(file, *value) == Some(false)
+                && access_token_context(file, call)
+            {
+                out.push(Finding::new(ID, file, entry.byte_range(), NO_EXP).help(
+                    "drop `verify_exp: False` and require the claim: `options={\"require\": [\"exp\", \"iss\", \"aud\"]}`",
+                ));
+            }
+        }
+    }
+    let function = call.child_by_field_name("function").unwrap_or(call);
+    match py_keyword(file, call, "algorithms").or_else(|| positional.get(2).copied()) {
+        None => {
+            let key = py_keyword(file, call, "key").or_else(|| positional.get(1).copied());
+            let fix = pinned
+                .filter(|alg| !(decode.jose && *alg == "EdDSA"))
+                .filter(|alg| key.is_some_and(|k| key_fits(file, k, alg)))
+                .and_then(|alg| {
+                    insert_keyword(file, call, &format!("algorithms=[\"{alg}\"]"))
+                        .map(|edit| Fix::safe(format!("pin algorithms=[\"{alg}\"]"), vec![edit]))
+                });
+            let help = match pinned {
+                Some(alg) => format!(
+                    "pin the algorithm the issuer signs with: `algorithms=[\"{alg}\"]` (authgen.toml)"
+                ),
+                None => {
+                    "pin the one algorithm the issuer signs with, e.g. `algorithms=[\"EdDSA\"]`"
+                        .to_owned()
+                }
+            };
+            out.push(
+                Finding::new(ID, file, function.byte_range(), NO_ALGORITHMS)
+                    .help(help)
+                    .maybe_fix(fix),
+            );
+        }
+        Some(algorithms) => {
+            if from_unverified_header(file, decode.scope, algorithms) {
+                out.push(
+                    Finding::new(ID, file, algorithms.byte_range(), ALG_FROM_HEADER).help(
+                        "pin the algorithm the issuer signs with, e.g. `algorithms=[\"EdDSA\"]`, never the token's `alg`",
+                    ),
+                );
+            } else if let Some(list) = string_list(file, py_resolve(file, algorithms)) {
+                let hmac = list.iter().any(|a| a.starts_with("HS"));
+                let asymmetric = list.iter().any(|a| {
+                    a == "EdDSA"
+                        || a.starts_with("RS")
+                        || a.starts_with("ES")
+                        || a.starts_with("PS")
+                });
+                if hmac && asymmetric {
+                    out.push(
+                        Finding::new(ID, file, algorithms.byte_range(), MIXED).help(
+                            "keep only the algorithm the issuer signs with; verify HMAC and public-key tokens with separate keys and calls",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    // Required claims: only where the options are known and the call verifies access tokens.
+    let options_known = options_node.is_none() || options.is_some();
+    let requires = options
+        .iter()
+        .flatten()
+        .any(|(key, _, _)| key.starts_with("require"));
+    if options_known
+        && !requires
+        && py_keyword(file, call, "audience").is_none()
+        && py_keyword(file, call, "issuer").is_none()
+        && access_token_context(file, call)
+    {
+        out.push(
+            Finding::new(ID, file, function.byte_range(), NO_CLAIMS)
+                .severity(Severity::Warning)
+                .help(
+                    "pass `audience=` and `issuer=` and `options={\"require\": [\"exp\", \"iss\", \"aud\"]}`",
+                ),
+        );
+    }
+}
+
+/// Whether the key expression contradicts the algorithm: a secret for EdDSA, a public key or
+/// JWK for HS256.
+fn key_fits(file: &SourceFile, key: Node<'_>, alg: &str) -> bool {
+    let text = file.node_text(key).to_ascii_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    match alg {
+        "EdDSA" => !any(&["secret", "hmac"]),
+        _ => !any(&["public", "jwk", "pem", "cert", "signing_key"]),
+    }
+}
+
+/// The entries of an `options` argument given as a dict literal or `dict(...)` (possibly
+/// through a local name): (key, entry node, value node). `None` when not known.
+fn options_of<'t>(file: &SourceFile, call: Node<'t>) -> Option<Vec<(String, Node<'t>, Node<'t>)>> {
+    let node = py_keyword(file, call, "options").or_else(|| py_positional(call).get(3).copied())?;
+    py_dict(file, py_resolve(file, node))
+}
+
+fn py_dict<'t>(file: &SourceFile, node: Node<'t>) -> Option<Vec<(String, Node<'t>, Node<'t>)>> {
+    let mut entries = Vec::new();
+    match node.kind() {
+        "dictionary" => {
+            let mut cursor = node.walk();
+            for pair in node.named_children(&mut cursor) {
+                match pair.kind() {
+                    "pair" => {
+                        let key = pair.child_by_field_name("key")?;
+                        let value = pair.child_by_field_name("value")?;
+                        entries.push((string_value(file, key)?, pair, value));
+                    }
+                    "comment" => {}
+                    _ => return None, // `**defaults`
+                }
+            }
+        }
+        "call" if callee(file, node) == "dict" => {
+            for arg in arguments(node) {
+                if arg.kind() != "keyword_argument" {
+                    return None;
+                }
+                let name = arg.child_by_field_name("name")?;
+                let value = arg.child_by_field_name("value")?;
+                entries.push((file.node_text(name).to_owned(), arg, value));
+            }
+        }
+        _ => return None,
+    }
+    Some(entries)
+}
+
+/// String elements of a list, tuple or set literal; `None` if any element is not a string.
+fn string_list(file: &SourceFile, node: Node<'_>) -> Option<Vec<String>> {
+    if !matches!(node.kind(), "list" | "tuple" | "set") {
+        return None;
+    }
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .map(|n| string_value(file, n))
+        .collect()
+}
+
+/// The enclosing function definition, or the module.
+fn py_scope(node: Node<'_>) -> Node<'_> {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "function_definition" | "lambda") {
+            return parent;
+        }
+        current = parent;
+    }
+    current
+}
+
+/// `name = value` assignments directly in `scope` (not in nested functions).
+fn scope_assignments<'t>(file: &SourceFile, scope: Node<'t>) -> Vec<(String, Node<'t>)> {
+    descendants(scope)
+        .into_iter()
+        .filter(|n| n.kind() == "assignment" && py_scope(*n).id() == scope.id())
+        .filter_map(|n| {
+            let left = n.child_by_field_name("left")?;
+            let right = n.child_by_field_name("right")?;
+            (left.kind() == "identifier").then(|| (file.node_text(left).to_owned(), right))
+        })
+        .collect()
+}
+
+/// Follow a name to its one assignment in the enclosing function, else at module level.
+fn py_resolve<'t>(file: &SourceFile, node: Node<'t>) -> Node<'t> {
+    if node.kind() != "identifier" {
+        return node;
+    }
+    let name = file.node_text(node);
+    let mut scope = py_scope(node);
+    loop {
+        let found: Vec<Node<'t>> = scope_assignments(file, scope)
+            .into_iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, value)| value)
+            .collect();
+        match found.as_slice() {
+            [one] => return *one,
+            [] if scope.parent().is_some() => scope = py_scope(scope),
+            _ => return node,
+        }
+    }
+}
+
+/// Identifiers read in `node` (attribute names and keyword names excluded).
+fn py_names_read(file: &SourceFile, node: Node<'_>) -> Vec<String> {
+    descendants(node)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .filter(|n| {
+            n.parent().is_none_or(|p| {
+                !(p.kind() == "attribute"
+                    && p.child_by_field_name("attribute")
+                        .is_some_and(|a| a.id() == n.id())
+                    || p.kind() == "keyword_argument"
+                        && p.child_by_field_name("name")
+                            .is_some_and(|a| a.id() == n.id()))
+            })
+        })
+        .map(|n| file.node_text(n).to_owned())
+        .collect()
+}
+
+fn calls_unverified_header(file: &SourceFile, node: Node<'_>) -> bool {
+    descendants(node).into_iter().any(|n| {
+        n.kind() == "call"
+            && matches!(
+                callee_name(file, n),
+                "get_unverified_header" | "get_unverified_headers"
+            )
+    })
+}
+
+/// Whether `value` is (or is computed from) `jwt.get_unverified_header(...)`, through the
+/// assignments of its function.
+fn from_unverified_header(file: &SourceFile, scope: Node<'_>, value: Node<'_>) -> bool {
+    let assignments = scope_assignments(file, scope);
+    let mut tainted: HashSet<String> = HashSet::new();
+    loop {
+        let before = tainted.len();
+        for (name, right) in &assignments {
+            if !tainted.contains(name)
+                && (calls_unverified_header(file, *right)
+                    || py_names_read(file, *right)
+                        .iter()
+                        .any(|n| tainted.contains(n)))
+            {
+                tainted.insert(name.clone());
+            }
+        }
+        if tainted.len() == before {
+            break;
+        }
+    }
+    calls_unverified_header(file, value)
+        || py_names_read(file, value)
+            .iter()
+            .any(|n| tainted.contains(n))
+}
+
+/// Whether the decode verifies access tokens: its function (or class) is named for access
+/// tokens, the current user or auth, or the file takes bearer credentials — and not for
+/// one-purpose tokens (password reset, email verification, invitations, refresh), OpenID
+/// Connect ID tokens, or helpers named as not verifying (`decode_unverified`).
+fn access_token_context(file: &SourceFile, call: Node<'_>) -> bool {
+    let mut names = String::new();
+    let mut current = call;
+    while let Some(parent) = current.parent() {
+        if matches!(parent.kind(), "function_definition" | "class_definition") {
+            if let Some(name) = parent.child_by_field_name("name") {
+                names.push_str(&file.node_text(name).to_ascii_lowercase());
+                names.push(' ');
+            }
+        }
+        current = parent;
+    }
+    if names.is_empty() {
+        return false;
+    }
+    // OpenID Connect ID tokens (from the provider's token endpoint, or an expired
+    // `id_token_hint` at logout) are read, not used as access tokens.
+    let token = py_keyword(file, call, "jwt")
+        .or_else(|| py_keyword(file, call, "token"))
+        .or_else(|| py_positional(call).first().copied())
+        .map(|t| file.node_text(t).to_ascii_lowercase())
+        .unwrap_or_default();
+    if ["id_token", "idtoken", "hint"]
+        .iter()
+        .any(|w| token.contains(w))
+    {
+        return false;
+    }
+    let one_purpose = [
+        // helpers that say they do not verify
+        "unverified",
+        "insecure",
+        "unsafe",
+        "dangerous",
+        "peek",
+        "without_verif",
+        // ID tokens and logout hints
+        "id_token",
+        "idtoken",
+        "oidc",
+        "hint",
+        "logout",
+        // one-purpose tokens
+        "reset",
+        "email",
+        "invite",
+        "invitation",
+        "confirm",
+        "magic",
+        "state",
+        "unsubscribe",
+        "download",
+        "share",
+        "activation",
+        "activate",
+        "refresh",
+        "verification",
+    ];
+    if one_purpose.iter().any(|w| names.contains(w)) {
+        return false;
+    }
+    let access = [
+        "current_user",
+        "access",
+        "token",
+        "jwt",
+        "auth",
+        "bearer",
+        "principal",
+    ];
+    access.iter().any(|w| names.contains(w))
+        || syntax::mentions(
+            file,
+            file.tree().map(|t| t.root_node()).unwrap_or(call),
+            |n| {
+                matches!(
+                    n,
+                    "OAuth2PasswordBearer" | "HTTPBearer" | "HTTPAuthorizationCredentials"
+                )
+            },
+        )
+}
+
+/// Insert `keyword` as the last argument of a Python call, following its layout (one
+/// argument per line or all on one line, trailing comma kept).
+fn insert_keyword(file: &SourceFile, call: Node<'_>, keyword: &str) -> Option<Edit> {
+    let list = call.child_by_field_name("arguments")?;
+    let last = *arguments(call).last()?;
+    let close = list.end_byte().checked_sub(1)?;
+    let between = file.text.get(last.end_byte()..close)?;
+    if !between.contains('\n') {
+        return Some(Edit::insert(file, last.end_byte(), format!(", {keyword}")));
+    }
+    let line_start = file.text[..last.start_byte()]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent: String = file.text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    match between.find(',') {
+        Some(comma) => {
+            let newline = between[comma..].find('\n')? + comma;
+            Some(Edit::insert(
+                file,
+                last.end_byte() + newline + 1,
+                format!("{indent}{keyword},\n"),
+            ))
+        }
+        None => Some(Edit::insert(
+            file,
+            last.end_byte(),
+            format!(",\n{indent}{keyword}"),
+        )),
+    }
+}
+
+// ---- Rust jsonwebtoken ----
+
+const RUST_ALG_FROM_HEADER: &str = "`Validation::new` takes the algorithm from the token's own header: whoever makes the token chooses how it is verified (algorithm confusion)";
+const RUST_NO_SIGNATURE: &str =
+    "signature validation is disabled: anyone can make a token with any claims and it is accepted";
+const RUST_NO_EXP: &str = "`validate_exp = false`: expired and stolen tokens stay valid forever";
+
+fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
+    for call in nodes_of(file, &["call_expression"]) {
+        if syntax::in_rust_test(file, call) {
+            continue;
+        }
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
+        match function.kind() {
+            "scoped_identifier" if callee(file, call).ends_with("Validation::new") => {
+                let Some(arg) = arguments(call).first().copied() else {
+                    continue;
+                };
+                if rust_from_header(file, call, arg) {
+                    out.push(Finding::new(ID, file, arg.byte_range(), RUST_ALG_FROM_HEADER).help(
+                        "pin the algorithm the issuer signs with: `Validation::new(Algorithm::EdDSA)`",
+                    ));
+                }
+            }
+            "field_expression"
+                if !rust_reads_unverified(file, call)
+                    && function.child_by_field_name("field").is_some_and(|f| {
+                        file.node_text(f) == "insecure_disable_signature_validation"
+                    }) =>
+            {
+                let start = function
+                    .child_by_field_name("field")
+                    .map_or(call.start_byte(), |f| f.start_byte());
+                out.push(
+                    Finding::new(ID, file, start..call.end_byte(), RUST_NO_SIGNATURE).help(
+                        "remove `insecure_disable_signature_validation()` and verify with the issuer's `DecodingKey`",
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    for assign in nodes_of(file, &["assignment_expression"]) {
+        let (Some(left), Some(right)) = (
+            assign.child_by_field_name("left"),
+            assign.child_by_field_name("right"),
+        ) else {
+            continue;
+        };
+        if left.kind() != "field_expression" || syntax::in_rust_test(file, assign) {
+            continue;
+        }
+        let field = left
+            .child_by_field_name("field")
+            .map(|f| file.node_text(f))
+            .unwrap_or_default();
+        if field == "validate_exp" && file.node_text(right) == "false" {
+            out.push(
+                Finding::new(ID, file, assign.byte_range(), RUST_NO_EXP).help(
+                    "keep `validate_exp` true and require the claim: `validation.set_required_spec_claims(&[\"exp\", \"iss\", \"aud\"])`",
+                ),
+            );
+        }
+        if field == "algorithms" && rust_from_header(file, assign, right) {
+            out.push(
+                Finding::new(ID, file, right.byte_range(), RUST_ALG_FROM_HEADER)
+                    .help("pin the algorithm the issuer signs with, never the token's `alg`"),
+            );
+        }
+    }
+    for init in nodes_of(file, &["field_initializer"]) {
+        let (Some(field), Some(value)) = (
+            init.child_by_field_name("field"),
+            init.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
+        let in_validation = init
+            .parent()
+            .and_then(|list| list.parent())
+            .and_then(|s| s.child_by_field_name("name"))
+            .is_some_and(|name| file.node_text(name).ends_with("Validation"));
+        if in_validation
+            && file.node_text(field) == "validate_exp"
+            && file.node_text(value) == "false"
+            && !syntax::in_rust_test(file, init)
+        {
+            out.push(Finding::new(ID, file, init.byte_range(), RUST_NO_EXP).help(
+                "keep `validate_exp` true and require the claim with `set_required_spec_claims`",
+            ));
+        }
+    }
+}
+
+/// Whether the enclosing function says it reads claims without verifying them
+/// (`decode_unverified`, `peek_claims`, `insecure_claims`) or handles OpenID Connect ID tokens.
+fn rust_reads_unverified(file: &SourceFile, node: Node<'_>) -> bool {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind() == "function_item" {
+            let name = parent
+                .child_by_field_name("name")
+                .map(|n| file.node_text(n).to_ascii_lowercase())
+                .unwrap_or_default();
+            return [
+                "unverified",
+                "insecure",
+                "unsafe",
+                "dangerous",
+                "peek",
+                "id_token",
+                "oidc",
+            ]
+            .iter()
+            .any(|w| name.contains(w));
+        }
+        current = parent;
+    }
+    false
+}
+
+fn calls_decode_header(file: &SourceFile, node: Node<'_>) -> bool {
+    descendants(node)
+        .into_iter()
+        .any(|n| n.kind() == "call_expression" && callee_name(file, n) == "decode_header")
+}
+
+/// Whether `value` comes from `decode_header(..)`, directly or through `let` bindings of the
+/// enclosing function.
+fn rust_from_header(file: &SourceFile, at: Node<'_>, value: Node<'_>) -> bool {
+    if calls_decode_header(file, value) {
+        return true;
+    }
+    let mut scope = at;
+    while let Some(parent) = scope.parent() {
+        scope = parent;
+        if matches!(scope.kind(), "function_item" | "closure_expression") {
+            break;
+        }
+    }
+    let lets: Vec<(String, Node<'_>)> = descendants(scope)
+        .into_iter()
+        .filter(|n| n.kind() == "let_declaration")
+        .filter_map(|n| {
+            let pattern = n.child_by_field_name("pattern")?;
+            let value = n.child_by_field_name("value")?;
+            let name = descendants(pattern)
+                .into_iter()
+                .find(|p| p.kind() == "identifier")?;
+            Some((file.node_text(name).to_owned(), value))
+        })
+        .collect();
+    let reads = |node: Node<'_>| -> Vec<String> {
+        descendants(node)
+            .into_iter()
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| file.node_text(n).to_owned())
+            .collect()
+    };
+    let mut tainted: HashSet<String> = HashSet::new();
+    loop {
+        let before = tainted.len();
+        for (name, right) in &lets {
+            if !tainted.contains(name)
+                && (calls_decode_header(file, *right)
+                    || reads(*right).iter().any(|n| tainted.contains(n)))
+            {
+                tainted.insert(name.clone());
+            }
+        }
+        if tainted.len() == before {
+            break;
+        }
+    }
+    reads(value).iter().any(|n| tainted.contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::doctor::{Options, fix};
+
+    fn write(root: &Path, files: &[(&str, &str)]) {
+        for (rel, text) in files {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    fn fixed(files: &[(&str, &str)], unsafe_fixes: bool) -> Vec<(String, String)> {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), files);
+        let report = crate::doctor::run(
+            tmp.path(),
+            &Options {
+                only: vec![super::ID.to_owned()],
+            },
+        )
+        .unwrap();
+        let plan = fix::plan(tmp.path(), report.findings(), unsafe_fixes);
+        plan.changes.into_iter().map(|c| (c.file, c.new)).collect()
+    }
+
+    #[test]
+    fn pins_the_authgen_algorithm_following_the_call_layout() {
+        let changes = fixed(
+            &[
+                ("authgen.toml", "algorithm = \"eddsa\"\n"),
+                (
+                    "api/auth.py",
+                    "import jwt\n\n\ndef current_user(token, key):\n    a = jwt.decode(token, key)\n    b = jwt.decode(\n        token,\n        key,\n    )\n    c = jwt.decode(\n        token,\n        key\n    )\n    d = jwt.decode(token, settings.JWT_SECRET)\n    return a, b, c, d\n",
+                ),
+            ],
+            false,
+        );
+        assert_eq!(
+            changes,
+            [(
+                "api/auth.py".to_owned(),
+                "import jwt\n\n\ndef current_user(token, key):\n    a = jwt.decode(token, key, algorithms=[\"EdDSA\"])\n    b = jwt.decode(\n        token,\n        key,\n        algorithms=[\"EdDSA\"],\n    )\n    c = jwt.decode(\n        token,\n        key,\n        algorithms=[\"EdDSA\"]\n    )\n    d = jwt.decode(token, settings.JWT_SECRET)\n    return a, b, c, d\n"
+                    .to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn no_pin_without_authgen_toml() {
+        let changes = fixed(
+            &[(
+                "api/auth.py",
+                "import jwt\n\ndef current_user(token, key):\n    return jwt.decode(token, key)\n",
+            )],
+            true,
+        );
+        assert!(changes.is_empty(), "{changes:?}");
+    }
+
+    #[test]
+    fn replaces_python_jose_in_requirements_unsafely() {
+        let files = [
+            (
+                "api/requirements.txt",
+                "fastapi==0.115.0\npython-jose[cryptography]==3.3.0  # tokens\n",
+            ),
+            (
+                "web/requirements-dev.txt",
+                "PyJWT==2.9.0\npython-jose==3.3.0\npytest\n",
+            ),
+        ];
+        assert!(fixed(&files, false).is_empty());
+        assert_eq!(
+            fixed(&files, true),
+            [
+                (
+                    "api/requirements.txt".to_owned(),
+                    "fastapi==0.115.0\nPyJWT[crypto]>=2.10  # tokens\n".to_owned()
+                ),
+                (
+                    "web/requirements-dev.txt".to_owned(),
+                    "PyJWT==2.9.0\npytest\n".to_owned()
+                ),
+            ]
+        );
+    }
+}
