@@ -48,28 +48,8 @@ pub fn command(root: &Path, query: &str, out: &mut dyn Write, color: bool) -> an
         paint(BOLD, "Matching checks:"),
         ids.join(", ")
     )?;
-    let implemented: Vec<&str> = doctor::checks::all().iter().map(|c| c.id()).collect();
-    let runnable: Vec<String> = ids
-        .iter()
-        .filter(|id| implemented.contains(&id.as_str()))
-        .cloned()
-        .collect();
-    if !runnable.is_empty() {
-        let report = doctor::run(
-            root,
-            &Options {
-                only: runnable.clone(),
-            },
-        )?;
-        write!(out, "{}", doctor::report::human(&report, root, color))?;
-    }
-    for id in ids.iter().filter(|id| !runnable.contains(id)) {
-        writeln!(
-            out,
-            "{} {id}: not checked automatically yet; the explanation below says what to look for.",
-            paint(DIM, "note:")
-        )?;
-    }
+    let report = doctor::run(root, &Options { only: ids.clone() })?;
+    write!(out, "{}", doctor::report::human(&report, root, color))?;
     for doc in found {
         writeln!(
             out,

@@ -201,6 +201,7 @@ fixture_tests! {
     route_order => "route-order",
     cors_credentials => "cors-credentials",
     esm_module => "esm-module",
+    session_validation => "session-validation",
     deploy_config => "deploy-config",
     jwt_verification => "jwt-verification",
     password_hashing => "password-hashing",

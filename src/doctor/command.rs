@@ -98,18 +98,12 @@ pub fn run(args: &DoctorArgs, out: &mut dyn Write, color: bool) -> Result<u8, Co
 }
 
 fn list_checks(out: &mut dyn Write) -> Result<(), CommandError> {
-    let implemented: Vec<&str> = super::checks::all().iter().map(|c| c.id()).collect();
     let docs = crate::diagnostics::all()?;
     let width = docs.iter().map(|d| d.meta.id.len()).max().unwrap_or(0);
     for doc in &docs {
-        let status = if implemented.contains(&doc.meta.id.as_str()) {
-            ""
-        } else {
-            "  (not implemented yet)"
-        };
         writeln!(
             out,
-            "{:width$}  {:7}  {:12}  {}{status}",
+            "{:width$}  {:7}  {:12}  {}",
             doc.meta.id,
             doc.meta.severity,
             doc.meta.fix.as_deref().unwrap_or("-"),

@@ -528,14 +528,6 @@ pub fn js_import_bindings(file: &SourceFile) -> Vec<JsBinding> {
     out
 }
 
-/// The local names bound to `module` (any import form), with what each imports.
-pub fn js_locals_of<'b>(
-    bindings: &'b [JsBinding],
-    module: &'b str,
-) -> impl Iterator<Item = &'b JsBinding> + 'b {
-    bindings.iter().filter(move |b| b.module == module)
-}
-
 /// Byte offset of the start of the line holding `at`.
 pub fn line_start(file: &SourceFile, at: usize) -> usize {
     file.text[..at].rfind('\n').map_or(0, |i| i + 1)

@@ -38,8 +38,9 @@ use tree_sitter::Node;
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
 use crate::doctor::syntax::{
-    arguments, callee, callee_name, descendants, insert_item_after, is_test_path, property,
-    property_pair, py_bool, py_keyword, py_keyword_arg, py_positional, remove_item, string_value,
+    arguments, callee, callee_name, descendants, in_rust_test, insert_item_after, is_test_path,
+    property, property_pair, py_bool, py_keyword, py_keyword_arg, py_positional, remove_item,
+    string_value,
 };
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace};
 
@@ -631,25 +632,6 @@ fn secured_later(file: &SourceFile, outer: Node<'_>) -> bool {
             && n.child_by_field_name("field")
                 .is_some_and(|f| matches!(file.node_text(f), "secure" | "set_secure"))
     })
-}
-
-/// Whether `node` is inside a `#[cfg(test)]` module or a `#[test]` / `#[tokio::test]` function.
-fn in_rust_test(file: &SourceFile, node: Node<'_>) -> bool {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "mod_item" | "function_item") {
-            let mut attribute = parent.prev_named_sibling();
-            while let Some(attr) = attribute.filter(|a| a.kind() == "attribute_item") {
-                let text = file.node_text(attr);
-                if text.contains("cfg(test)") || text.ends_with("test]") {
-                    return true;
-                }
-                attribute = attr.prev_named_sibling();
-            }
-        }
-        current = parent;
-    }
-    false
 }
 
 fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {

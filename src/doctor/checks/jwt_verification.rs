@@ -141,14 +141,14 @@ const NO_EXP: &str = "expiry is not checked: expired and stolen tokens stay vali
 const NO_CLAIMS: &str = "access tokens are verified without `audience=`/`issuer=` and without `options={\"require\": [...]}`: a token without `exp` never expires, and one minted for another service with the same key is accepted";
 
 /// How a file reaches PyJWT's / python-jose's `decode`.
-struct JwtNames {
+pub(super) struct JwtNames {
     /// Local names of the `jwt` module: (name, is python-jose).
     modules: Vec<(String, bool)>,
     /// Local names of `decode` itself: (name, is python-jose).
     functions: Vec<(String, bool)>,
 }
 
-fn jwt_names(file: &SourceFile) -> JwtNames {
+pub(super) fn jwt_names(file: &SourceFile) -> JwtNames {
     let mut names = JwtNames {
         modules: Vec::new(),
         functions: Vec::new(),
@@ -169,7 +169,7 @@ fn jwt_names(file: &SourceFile) -> JwtNames {
 }
 
 /// `Some(is_jose)` when `call` is PyJWT's or python-jose's decode.
-fn decode_call(file: &SourceFile, names: &JwtNames, call: Node<'_>) -> Option<bool> {
+pub(super) fn decode_call(file: &SourceFile, names: &JwtNames, call: Node<'_>) -> Option<bool> {
     let function = callee(file, call);
     if let Some((module, name)) = function.rsplit_once('.') {
         if matches!(name, "decode" | "decode_complete") {
@@ -405,7 +405,7 @@ fn py_dict<'t>(file: &SourceFile, node: Node<'t>) -> Option<Vec<(String, Node<'t
 }
 
 /// String elements of a list, tuple or set literal; `None` if any element is not a string.
-fn string_list(file: &SourceFile, node: Node<'_>) -> Option<Vec<String>> {
+pub(super) fn string_list(file: &SourceFile, node: Node<'_>) -> Option<Vec<String>> {
     if !matches!(node.kind(), "list" | "tuple" | "set") {
         return None;
     }
@@ -442,7 +442,7 @@ fn scope_assignments<'t>(file: &SourceFile, scope: Node<'t>) -> Vec<(String, Nod
 }
 
 /// Follow a name to its one assignment in the enclosing function, else at module level.
-fn py_resolve<'t>(file: &SourceFile, node: Node<'t>) -> Node<'t> {
+pub(super) fn py_resolve<'t>(file: &SourceFile, node: Node<'t>) -> Node<'t> {
     if node.kind() != "identifier" {
         return node;
     }

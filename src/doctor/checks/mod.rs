@@ -14,6 +14,7 @@ mod inet_column;
 mod jwt_verification;
 mod password_hashing;
 mod route_order;
+mod session_validation;
 
 /// One rule family. A check reads what it needs from the workspace (files are parsed once,
 /// whichever check asks first) and pushes findings; it never writes.
@@ -24,8 +25,7 @@ pub trait Check {
     fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()>;
 }
 
-/// Every implemented check, in catalog order. The catalog (CHECKS.md, `diagnostics/`) has
-/// twelve; the others are listed by `authgen doctor --list-checks` as not implemented yet.
+/// Every check, in catalog order (CHECKS.md, `diagnostics/`).
 pub fn all() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(esm_module::EsmModule),
@@ -39,5 +39,21 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(jwt_verification::JwtVerification),
         Box::new(password_hashing::PasswordHashing),
         Box::new(cors_credentials::CorsCredentials),
+        Box::new(session_validation::SessionValidation),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    /// The registry and the catalog (`diagnostics/<id>.md`) list the same checks: a check
+    /// without a document, or a document nothing checks, fails here.
+    #[test]
+    fn every_catalog_check_is_registered_once() {
+        let mut registered: Vec<&str> = super::all().iter().map(|c| c.id()).collect();
+        registered.sort_unstable();
+        let docs = crate::diagnostics::all().unwrap();
+        let mut catalog: Vec<&str> = docs.iter().map(|d| d.meta.id.as_str()).collect();
+        catalog.sort_unstable();
+        assert_eq!(registered, catalog);
+    }
 }
