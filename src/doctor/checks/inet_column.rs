@@ -203,28 +203,7 @@ fn text_type(file: &SourceFile, inet: Node<'_>) -> Option<String> {
 }
 
 fn python(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    let followed = alembic_followed(ws, file);
-    let mut report = |inet: Node<'_>| {
-        let range = inet.byte_range();
-        let finding = Finding::new(ID, file, range.clone(), MESSAGE);
-        if followed == Some(true) {
-            out.push(finding.help(
-                "a later Alembic revision follows this one: add a new revision with `op.alter_column(\"sessions\", \"ip_address\", type_=sa.Text(), existing_type=postgresql.INET(), postgresql_using=\"host(ip_address)\")`",
-            ));
-            return;
-        }
-        let fix = text_type(file, inet).map(|text| {
-            Fix::safe(
-                "declare the column as Text",
-                vec![Edit::replace(file, range, text)],
-            )
-        });
-        out.push(
-            finding
-                .help("declare the column as Text (`sa.Text()`); the auth server stores the address as text")
-                .maybe_fix(fix),
-        );
-    };
+    let mut found: Vec<Node<'_>> = Vec::new();
     for call in nodes_of(file, &["call"]) {
         let name = syntax::callee_name(file, call);
         let positional = py_positional(call);
@@ -238,14 +217,14 @@ fn python(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                 let assigned_ip = assigned_name(file, call).is_some_and(is_ip_column);
                 if named_ip || assigned_ip {
                     if let Some(inet) = positional.iter().find(|n| is_inet_type(file, **n)) {
-                        report(*inet);
+                        found.push(*inet);
                     }
                 }
             }
             // ip_address: Mapped[str] = mapped_column(INET)
             "mapped_column" if assigned_name(file, call).is_some_and(is_ip_column) => {
                 if let Some(inet) = positional.iter().find(|n| is_inet_type(file, **n)) {
-                    report(*inet);
+                    found.push(*inet);
                 }
             }
             // op.alter_column("sessions", "ip_address", type_=postgresql.INET())
@@ -256,13 +235,85 @@ fn python(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     .is_some_and(|s| is_ip_column(&s));
                 if let Some(ty) = syntax::py_keyword(file, call, "type_") {
                     if names_ip && is_inet_type(file, ty) {
-                        report(ty);
+                        found.push(ty);
                     }
                 }
             }
             _ => {}
         }
     }
+    if found.is_empty() {
+        return;
+    }
+    let followed = alembic_followed(ws, file);
+    // Once every INET in the file is replaced, its import would be unused (ruff F401).
+    let import = (followed != Some(true))
+        .then(|| unused_inet_import(file, found.len()))
+        .flatten();
+    for inet in found {
+        let range = inet.byte_range();
+        let finding = Finding::new(ID, file, range.clone(), MESSAGE);
+        if followed == Some(true) {
+            out.push(finding.help(
+                "a later Alembic revision follows this one: add a new revision with `op.alter_column(\"sessions\", \"ip_address\", type_=sa.Text(), existing_type=postgresql.INET(), postgresql_using=\"host(ip_address)\")`",
+            ));
+            continue;
+        }
+        let fix = text_type(file, inet).map(|text| {
+            let mut edits = vec![Edit::replace(file, range, text)];
+            edits.extend(import.clone());
+            Fix::safe("declare the column as Text", edits)
+        });
+        out.push(
+            finding
+                .help("declare the column as Text (`sa.Text()`); the auth server stores the address as text")
+                .maybe_fix(fix),
+        );
+    }
+}
+
+/// The edit that drops `INET` from `from sqlalchemy.dialects.postgresql import ...` when the
+/// file uses the bare name exactly `replaced` times (all of them being fixed). The whole
+/// statement goes when INET is its only name.
+fn unused_inet_import(file: &SourceFile, replaced: usize) -> Option<Edit> {
+    let statement = nodes_of(file, &["import_from_statement"])
+        .into_iter()
+        .find(|s| {
+            s.child_by_field_name("module_name")
+                .is_some_and(|m| file.node_text(m).ends_with("dialects.postgresql"))
+        })?;
+    let mut cursor = statement.walk();
+    let names: Vec<Node<'_>> = statement
+        .children_by_field_name("name", &mut cursor)
+        .collect();
+    let inet = names
+        .iter()
+        .find(|n| n.kind() == "dotted_name" && file.node_text(**n) == "INET")?;
+    let uses = nodes_of(file, &["identifier"])
+        .into_iter()
+        .filter(|n| file.node_text(*n) == "INET")
+        .filter(|n| {
+            let mut up = n.parent();
+            while let Some(p) = up {
+                if p.kind() == "import_from_statement" {
+                    return false;
+                }
+                up = p.parent();
+            }
+            true
+        })
+        .count();
+    if uses != replaced {
+        return None;
+    }
+    Some(if names.len() == 1 {
+        Edit::delete(
+            file,
+            syntax::line_span(file, statement.start_byte(), statement.end_byte()),
+        )
+    } else {
+        syntax::remove_item(file, *inet)
+    })
 }
 
 /// The variable a call's value is assigned to, through wrappers like
