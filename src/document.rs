@@ -233,7 +233,7 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
     let pending: Vec<&str> = c
         .methods
         .iter()
-        .filter(|m| **m != Method::Email)
+        .filter(|m| matches!(m, Method::MagicLink))
         .map(|m| m.as_str())
         .chain(
             (c.email_verification == EmailVerification::Required).then_some("email verification"),

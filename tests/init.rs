@@ -213,14 +213,15 @@ fn docs_use_the_repos_real_paths() {
     let setup = read(&repo.join("auth-server/SETUP.md"));
     assert!(setup.contains("apps/api"), "SETUP.md names the backend dir");
     assert!(
-        run.stdout
-            .contains("google: recorded, but this version of authgen does not generate them yet"),
-        "{}",
+        !run.stdout.contains("does not generate them yet"),
+        "Google sign-in is generated: {}",
         run.stdout
     );
     assert!(
-        !setup.contains("GOOGLE_CLIENT_ID"),
-        "no variables for code that is not generated"
+        setup.contains("GOOGLE_CLIENT_ID")
+            && setup.contains("http://localhost:4000/api/auth/oauth/google/callback")
+            && !setup.contains("GITHUB_CLIENT_ID"),
+        "the chosen provider's variables and callback URL, no other's"
     );
     let api = read(&repo.join("auth-server/API_DOCUMENTATION.md"));
     assert!(api.contains("/api/auth/signin"));

@@ -5,7 +5,7 @@ use tera::{Context, Tera};
 
 use super::GenerateError;
 use super::templates::Templates;
-use crate::configure::{AuthConfig, BackendKind};
+use crate::configure::{AuthConfig, BackendKind, Method};
 use crate::discover::{
     AUTHGEN_REVISION, Backend, BackendFramework, Database, Frontend, GitInfo, MigrationKind,
     Migrations, Project, PythonName, Workspace, join_rel, module_name,
@@ -170,6 +170,14 @@ pub fn build(
     ctx.insert("project", &view);
     ctx.insert("config", config);
     ctx.insert("auth_url", &format!("http://localhost:{}", config.port));
+    // The OAuth providers chosen, in a fixed order: `google`, `github`. Empty (falsy in Tera)
+    // when the server has no OAuth sign-in at all.
+    let oauth_providers: Vec<&str> = [Method::Google, Method::Github]
+        .into_iter()
+        .filter(|m| config.methods.contains(m))
+        .map(Method::as_str)
+        .collect();
+    ctx.insert("oauth_providers", &oauth_providers);
     let crate_name = crate_name(&config.auth_dir);
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);

@@ -8,9 +8,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// One target directory for every generated build, so dependencies compile once.
+/// One target directory for every generated build, so dependencies compile once: under
+/// `CARGO_TARGET_DIR` when the suite runs with one, else under the checkout's `target/`.
 pub fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/generated")
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("generated")
 }
 
 pub fn database_url() -> String {

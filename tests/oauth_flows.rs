@@ -1,0 +1,866 @@
+//! Google and GitHub sign-in in the generated server, for real: a configuration with every
+//! method on is rendered, held to rustfmt, clippy -D warnings and its own tests, then run
+//! against PostgreSQL and a fake OAuth provider started here — one that checks the client's
+//! credentials, the exact redirect URI and the PKCE verifier, and issues single-use codes.
+//!
+//! Needs DATABASE_URL pointing at a PostgreSQL server where databases can be created;
+//! `scripts/with-postgres.sh` provides one.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use common::e2e::*;
+use common::*;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+const GOOGLE_CLIENT: (&str, &str) = ("google-e2e-client", "google-e2e-secret");
+const GITHUB_CLIENT: (&str, &str) = ("github-e2e-client", "github-e2e-secret");
+const PASSWORD: &str = "correct horse battery";
+
+// ---------------------------------------------------------------------------------------------
+// The fake provider: Google's and GitHub's endpoints under /google/ and /github/.
+
+/// The account the fake provider signs in as next, like a user at the provider's login page.
+#[derive(Clone)]
+struct Account {
+    id: String,
+    email: String,
+    verified: bool,
+    name: String,
+}
+
+struct Grant {
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
+    account: Account,
+}
+
+#[derive(Default)]
+struct ProviderState {
+    /// Per provider (`google`, `github`): who signs in next, and the registered redirect URI.
+    accounts: HashMap<String, Account>,
+    redirect_uris: HashMap<String, String>,
+    codes: HashMap<String, Grant>,
+    used_codes: Vec<String>,
+    tokens: HashMap<String, Account>,
+    /// Why the token endpoint refused a request, in order.
+    refusals: Vec<String>,
+    /// Every code and access token handed out, to check none reaches the server's log.
+    secrets: Vec<String>,
+}
+
+struct FakeProvider {
+    base: String,
+    state: Arc<Mutex<ProviderState>>,
+}
+
+impl FakeProvider {
+    fn start() -> FakeProvider {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(ProviderState::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        FakeProvider { base, state }
+    }
+
+    fn register(&self, provider: &str, redirect_uri: String) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .redirect_uris
+            .insert(provider.to_owned(), redirect_uri);
+    }
+
+    fn signs_in_as(&self, provider: &str, account: Account) {
+        let mut state = self.state.lock().unwrap();
+        state.accounts.insert(provider.to_owned(), account);
+    }
+
+    fn refusals(&self) -> Vec<String> {
+        self.state.lock().unwrap().refusals.clone()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.state.lock().unwrap().secrets.clone()
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: HashMap<String, String>,
+    headers: HashMap<String, String>,
+    form: HashMap<String, String>,
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = HashMap::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':')?;
+        headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let url = Url::parse(&format!("http://fake{target}")).ok()?;
+    Some(Request {
+        method,
+        path: url.path().to_owned(),
+        query: url.query_pairs().into_owned().collect(),
+        headers,
+        form: url::form_urlencoded::parse(&body).into_owned().collect(),
+    })
+}
+
+fn respond(mut stream: TcpStream, status: u16, headers: &[(&str, &str)], body: &str) {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let _ = stream.write_all(format!("{head}\r\n{body}").as_bytes());
+}
+
+fn json_response(stream: TcpStream, status: u16, body: Value) {
+    respond(
+        stream,
+        status,
+        &[("Content-Type", "application/json")],
+        &body.to_string(),
+    );
+}
+
+fn serve(stream: TcpStream, state: &Mutex<ProviderState>) {
+    let Some(request) = read_request(&stream) else {
+        return;
+    };
+    let (provider, endpoint) = request
+        .path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or(("", ""));
+    let provider = provider.to_owned();
+    let mut state = state.lock().unwrap();
+    match (request.method.as_str(), endpoint) {
+        ("GET", "authorize") => authorize(stream, &mut state, &provider, &request),
+        ("POST", "token") => token(stream, &mut state, &provider, &request),
+        ("GET", "userinfo" | "user" | "emails") => {
+            let bearer = request
+                .headers
+                .get("authorization")
+                .and_then(|v| v.strip_prefix("Bearer "));
+            let Some(account) = bearer.and_then(|t| state.tokens.get(t)).cloned() else {
+                return json_response(stream, 401, json!({ "message": "Bad credentials" }));
+            };
+            let body = match endpoint {
+                "userinfo" => json!({
+                    "sub": account.id,
+                    "email": account.email,
+                    "email_verified": account.verified,
+                    "name": account.name,
+                }),
+                "user" => json!({
+                    "id": account.id.parse::<u64>().unwrap(),
+                    "login": account.name.to_lowercase().replace(' ', "-"),
+                    "name": account.name,
+                    "email": null,
+                }),
+                _ => json!([
+                    { "email": format!("old-{}", account.email), "primary": false, "verified": true, "visibility": null },
+                    { "email": account.email, "primary": true, "verified": account.verified, "visibility": "private" },
+                ]),
+            };
+            json_response(stream, 200, body);
+        }
+        _ => respond(stream, 404, &[], "not found"),
+    }
+}
+
+/// The provider's login page, already signed in: checks the request and sends the browser back
+/// with a fresh code.
+fn authorize(stream: TcpStream, state: &mut ProviderState, provider: &str, request: &Request) {
+    let q = &request.query;
+    let client_id = if provider == "google" {
+        GOOGLE_CLIENT.0
+    } else {
+        GITHUB_CLIENT.0
+    };
+    let registered = state
+        .redirect_uris
+        .get(provider)
+        .cloned()
+        .unwrap_or_default();
+    let problem = if q.get("client_id").map(String::as_str) != Some(client_id) {
+        "unknown client_id"
+    } else if q.get("redirect_uri") != Some(&registered) {
+        "redirect_uri_mismatch"
+    } else if q.get("response_type").map(String::as_str) != Some("code") {
+        "unsupported response_type"
+    } else if q.get("code_challenge_method").map(String::as_str) != Some("S256") {
+        "PKCE with S256 required"
+    } else if q.get("code_challenge").is_none_or(|c| c.len() != 43) {
+        "missing code_challenge"
+    } else if q.get("state").is_none_or(String::is_empty) {
+        "missing state"
+    } else {
+        ""
+    };
+    if !problem.is_empty() {
+        return respond(stream, 400, &[], problem);
+    }
+    let account = state.accounts[provider].clone();
+    let code = format!("code-{}", random_secret());
+    state.secrets.push(code.clone());
+    state.codes.insert(
+        code.clone(),
+        Grant {
+            client_id: client_id.to_owned(),
+            redirect_uri: registered.clone(),
+            challenge: q["code_challenge"].clone(),
+            account,
+        },
+    );
+    let mut back = Url::parse(&registered).unwrap();
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &q["state"]);
+    respond(stream, 302, &[("Location", back.as_str())], "");
+}
+
+/// The token endpoint: client credentials, a code used at most once, the same redirect URI,
+/// and the verifier whose S256 hash is the challenge.
+fn token(stream: TcpStream, state: &mut ProviderState, provider: &str, request: &Request) {
+    let f = &request.form;
+    let (id, secret) = if provider == "google" {
+        GOOGLE_CLIENT
+    } else {
+        GITHUB_CLIENT
+    };
+    let code = f.get("code").cloned().unwrap_or_default();
+    let refusal = if f.get("client_id").map(String::as_str) != Some(id)
+        || f.get("client_secret").map(String::as_str) != Some(secret)
+    {
+        Some("invalid_client")
+    } else if f.get("grant_type").map(String::as_str) != Some("authorization_code") {
+        Some("unsupported_grant_type")
+    } else if state.used_codes.contains(&code) {
+        Some("invalid_grant: code already used")
+    } else {
+        match state.codes.get(&code) {
+            None => Some("invalid_grant: unknown code"),
+            Some(grant) if f.get("redirect_uri") != Some(&grant.redirect_uri) => {
+                Some("invalid_grant: redirect_uri differs")
+            }
+            Some(grant) if grant.client_id != id => Some("invalid_grant: another client's code"),
+            Some(grant)
+                if f.get("code_verifier").map(|v| s256(v)) != Some(grant.challenge.clone()) =>
+            {
+                Some("invalid_grant: PKCE verifier does not match")
+            }
+            Some(_) => None,
+        }
+    };
+    if let Some(refusal) = refusal {
+        state.refusals.push(refusal.to_owned());
+        let error = refusal.split(':').next().unwrap();
+        // GitHub answers refusals with 200 and an error field; Google with 400.
+        let status = if provider == "github" { 200 } else { 400 };
+        let error = if provider == "github" && error == "invalid_grant" {
+            "bad_verification_code"
+        } else {
+            error
+        };
+        return json_response(stream, status, json!({ "error": error }));
+    }
+    let grant = state.codes.remove(&code).unwrap();
+    state.used_codes.push(code);
+    let access_token = format!("token-{}", random_secret());
+    state.secrets.push(access_token.clone());
+    state.tokens.insert(access_token.clone(), grant.account);
+    json_response(
+        stream,
+        200,
+        json!({ "access_token": access_token, "token_type": "Bearer", "scope": "email" }),
+    );
+}
+
+/// base64url(SHA-256(verifier)), without padding (RFC 7636, S256).
+fn s256(verifier: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let digest = Sha256::digest(verifier.as_bytes());
+    let mut out = String::new();
+    for chunk in digest.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// A browser, reduced to what the flow needs: no redirects followed, cookies by hand.
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).build()
+}
+
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    cookies: Vec<String>,
+    body: Value,
+}
+
+impl Answer {
+    /// The value a `Set-Cookie` gives `name` (empty when it clears it).
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.iter().find_map(|c| {
+            let pair = c.split(';').next()?;
+            let (n, v) = pair.split_once('=')?;
+            (n == name).then(|| v.to_owned())
+        })
+    }
+
+    fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+fn browse(url: &str, cookie: Option<&str>) -> Answer {
+    let mut request = agent().get(url);
+    if let Some(cookie) = cookie {
+        request = request.set("Cookie", cookie);
+    }
+    let response = match request.call() {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(err) => panic!("{url}: {err}"),
+    };
+    let status = response.status();
+    let location = response.header("location").map(str::to_owned);
+    let cookies = response
+        .all("set-cookie")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let body = response.into_json().unwrap_or(Value::Null);
+    Answer {
+        status,
+        location,
+        cookies,
+        body,
+    }
+}
+
+struct Server {
+    _repo: tempfile::TempDir,
+    base: String,
+    database: String,
+    log: std::path::PathBuf,
+    _process: Process,
+}
+
+/// A started sign-in: the state cookie the browser now holds, and where it was sent.
+struct Started {
+    state_cookie: String,
+    /// The provider's authorization URL the browser was sent to.
+    authorize: Url,
+}
+
+impl Server {
+    fn start(&self, provider: &str, redirect_to: &str) -> Started {
+        let answer = browse(
+            &format!(
+                "{}/oauth/{provider}/start?redirect_to={redirect_to}",
+                self.base
+            ),
+            None,
+        );
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        let value = answer.cookie("auth_oauth_state").expect("a state cookie");
+        let set = answer
+            .cookies
+            .iter()
+            .find(|c| c.starts_with("auth_oauth_state="))
+            .unwrap();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Max-Age=600"] {
+            assert!(set.contains(attribute), "{attribute} missing: {set}");
+        }
+        Started {
+            state_cookie: format!("auth_oauth_state={value}"),
+            authorize: Url::parse(&answer.location.unwrap()).unwrap(),
+        }
+    }
+
+    /// Start, pass the provider's login, and return (callback URL, state cookie).
+    fn through_provider(&self, provider: &str) -> (String, String) {
+        let started = self.start(provider, "/after");
+        let at_provider = browse(started.authorize.as_str(), None);
+        assert_eq!(
+            at_provider.status, 302,
+            "the fake provider accepted the request"
+        );
+        (at_provider.location.unwrap(), started.state_cookie)
+    }
+
+    /// A whole sign-in; returns the callback's answer.
+    fn sign_in_with(&self, provider: &str) -> Answer {
+        let (callback, cookie) = self.through_provider(provider);
+        browse(&callback, Some(&cookie))
+    }
+
+    fn me(&self, answer: &Answer) -> Value {
+        let access = answer
+            .cookie("auth_access_token")
+            .expect("an access cookie");
+        let (status, me) = get(&format!("{}/me", self.base), Some(&access));
+        assert_eq!(status, 200, "{me}");
+        me
+    }
+
+    fn sql(&self, query: &str) -> String {
+        let output = Command::new("psql")
+            .arg(&self.database)
+            .args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", query])
+            .output()
+            .expect("psql is installed");
+        assert!(output.status.success(), "{query}");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+
+    fn sign_up(&self, email: &str) -> String {
+        let (status, body) = post(
+            &format!("{}/signup", self.base),
+            json!({ "email": email, "password": PASSWORD, "name": "Password User" }),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["user"]["id"].as_str().unwrap().to_owned()
+    }
+
+    fn password_sign_in(&self, email: &str) -> u16 {
+        post(
+            &format!("{}/signin", self.base),
+            json!({ "email": email, "password": PASSWORD }),
+        )
+        .0
+    }
+}
+
+/// A refused callback: the given code, and no session.
+fn assert_refused(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(
+        (answer.status, answer.code()),
+        (status, code),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.cookie("auth_access_token").is_none()
+            && answer.cookie("auth_refresh_token").is_none(),
+        "no session on a refused callback: {:?}",
+        answer.cookies
+    );
+    assert_eq!(
+        answer.cookie("auth_oauth_state").as_deref(),
+        Some(""),
+        "the state cookie is cleared: {:?}",
+        answer.cookies
+    );
+}
+
+fn signed_in(answer: &Answer) {
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(answer.location.as_deref(), Some("http://app.e2e/after"));
+    assert_eq!(
+        answer.cookie("auth_oauth_state").as_deref(),
+        Some(""),
+        "the state cookie is used up"
+    );
+    assert!(answer.cookie("auth_refresh_token").is_some());
+}
+
+fn account(id: &str, email: &str, verified: bool) -> Account {
+    Account {
+        id: id.to_owned(),
+        email: email.to_owned(),
+        verified,
+        name: "Ada Lovelace".to_owned(),
+    }
+}
+
+fn render_build_and_start(provider: &FakeProvider) -> Server {
+    let (tmp, repo) = copy_fixture("empty");
+    let init = run(
+        &[
+            "init",
+            "--yes",
+            "--methods",
+            "email,google,github,magic-link",
+            "--email-verification",
+            "required",
+        ],
+        &repo,
+    );
+    assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
+    let crate_dir = repo.join("auth-server");
+    let database = create_database("authgen_e2e_oauth");
+    cargo(&crate_dir, &["fmt", "--check"], &database);
+    cargo(
+        &crate_dir,
+        &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+        &database,
+    );
+    cargo(&crate_dir, &["test", "--quiet"], &database);
+    // The binary is copied out: other test files build other servers into the shared target.
+    let binary = tmp.path().join("auth-server-oauth");
+    std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/api/auth");
+    for name in ["google", "github"] {
+        provider.register(name, format!("{base}/oauth/{name}/callback"));
+    }
+    let fake = &provider.base;
+    let env = [
+        ("DATABASE_URL", database.clone()),
+        ("AUTH_SECRET", random_secret()),
+        ("AUTH_ISSUER", format!("http://127.0.0.1:{port}")),
+        ("AUTH_AUDIENCE", "e2e-api".to_owned()),
+        ("CORS_ORIGINS", "http://app.e2e".to_owned()),
+        ("GOOGLE_CLIENT_ID", GOOGLE_CLIENT.0.to_owned()),
+        ("GOOGLE_CLIENT_SECRET", GOOGLE_CLIENT.1.to_owned()),
+        ("GOOGLE_AUTHORIZE_URL", format!("{fake}/google/authorize")),
+        ("GOOGLE_TOKEN_URL", format!("{fake}/google/token")),
+        ("GOOGLE_USERINFO_URL", format!("{fake}/google/userinfo")),
+        ("GITHUB_CLIENT_ID", GITHUB_CLIENT.0.to_owned()),
+        ("GITHUB_CLIENT_SECRET", GITHUB_CLIENT.1.to_owned()),
+        ("GITHUB_AUTHORIZE_URL", format!("{fake}/github/authorize")),
+        ("GITHUB_TOKEN_URL", format!("{fake}/github/token")),
+        ("GITHUB_USERINFO_URL", format!("{fake}/github/user")),
+        ("GITHUB_EMAILS_URL", format!("{fake}/github/emails")),
+    ];
+    let missing = Command::new(&binary)
+        .env_clear()
+        .envs(
+            env.iter()
+                .filter(|(k, _)| *k != "GITHUB_CLIENT_SECRET")
+                .cloned(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(
+        missing.status.code(),
+        Some(2),
+        "a missing client secret stops the start"
+    );
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("GITHUB_CLIENT_SECRET is not set"),
+        "{stderr}"
+    );
+
+    let mut command = Command::new(&binary);
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("RUST_LOG", "info")
+        .envs(env.iter().cloned());
+    let (process, log) = spawn_until_healthy(command, &format!("{base}/health"));
+    Server {
+        _repo: tmp,
+        base,
+        database,
+        log,
+        _process: process,
+    }
+}
+
+#[test]
+fn google_and_github_sign_in_against_a_fake_provider() {
+    let provider = FakeProvider::start();
+    let server = render_build_and_start(&provider);
+    let pid = std::process::id();
+
+    // Google, first time: a new user with a linked account, signed in.
+    let ada = format!("ada-{pid}@gmail.test");
+    provider.signs_in_as("google", account("g-100", &ada, true));
+    let first = server.sign_in_with("google");
+    signed_in(&first);
+    let me = server.me(&first);
+    assert_eq!(me["email"], ada.as_str());
+    let user_id = me["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        server.sql(
+            "SELECT user_id, email_verified, password_hash IS NULL \
+             FROM accounts JOIN users ON users.id = user_id \
+             WHERE provider = 'google' AND provider_account_id = 'g-100'"
+        ),
+        format!("{user_id}|t|t")
+    );
+
+    // Again: the same user, no second account row.
+    let again = server.sign_in_with("google");
+    signed_in(&again);
+    assert_eq!(server.me(&again)["id"], user_id.as_str());
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT count(*) FROM accounts WHERE user_id = '{user_id}'"
+        )),
+        "1"
+    );
+
+    // A replayed callback (same code, same state, same cookie) finds the state used.
+    let (callback, cookie) = server.through_provider("google");
+    signed_in(&browse(&callback, Some(&cookie)));
+    assert_refused(&browse(&callback, Some(&cookie)), 400, "OAUTH_STATE_USED");
+
+    // The same code under a fresh state: the provider refuses it.
+    let old_code = Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let fresh = server.start("google", "/after");
+    let fresh_state = fresh
+        .authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let mut replay = Url::parse(&callback).unwrap();
+    replay
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &old_code)
+        .append_pair("state", &fresh_state);
+    assert_refused(
+        &browse(replay.as_str(), Some(&fresh.state_cookie)),
+        400,
+        "OAUTH_CODE_REJECTED",
+    );
+    assert_eq!(
+        provider.refusals().last().map(String::as_str),
+        Some("invalid_grant: code already used")
+    );
+
+    // A state that is not the cookie's: refused before the code is spent.
+    let (callback, cookie) = server.through_provider("google");
+    let mut forged = Url::parse(&callback).unwrap();
+    let code: String = forged
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    forged
+        .query_pairs_mut()
+        .clear()
+        .append_pair("code", &code)
+        .append_pair("state", "attacker-chosen-state");
+    assert_refused(
+        &browse(forged.as_str(), Some(&cookie)),
+        400,
+        "OAUTH_STATE_MISMATCH",
+    );
+    // No state cookie (another browser, or the cookie expired): refused.
+    assert_refused(&browse(&callback, None), 400, "OAUTH_STATE_MISSING");
+    // The code was never exchanged: the refusals above cost the provider nothing.
+    assert_eq!(provider.refusals().len(), 1);
+
+    // GitHub, first time: a new user; again: the same one.
+    let grace = format!("grace-{pid}@github.test");
+    provider.signs_in_as("github", account("5151", &grace, true));
+    let first = server.sign_in_with("github");
+    signed_in(&first);
+    let grace_id = server.me(&first)["id"].as_str().unwrap().to_owned();
+    let again = server.sign_in_with("github");
+    signed_in(&again);
+    assert_eq!(server.me(&again)["id"], grace_id.as_str());
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT provider, provider_account_id FROM accounts WHERE user_id = '{grace_id}'"
+        )),
+        "github|5151"
+    );
+
+    // Linking by verified email to a password user: the same user. The password had never been
+    // proven to belong to the address's owner, so it ends there.
+    let linus = format!("linus-{pid}@example.com");
+    let linus_id = server.sign_up(&linus);
+    provider.signs_in_as("github", account("4242", &linus, true));
+    let linked = server.sign_in_with("github");
+    signed_in(&linked);
+    assert_eq!(server.me(&linked)["id"], linus_id.as_str());
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT provider, provider_account_id FROM accounts WHERE user_id = '{linus_id}'"
+        )),
+        "github|4242"
+    );
+    assert_eq!(
+        server.password_sign_in(&linus),
+        401,
+        "an unverified account's password ends when the owner links"
+    );
+
+    // A password user whose address is verified keeps the password when linking.
+    let margaret = format!("margaret-{pid}@example.com");
+    let margaret_id = server.sign_up(&margaret);
+    server.sql(&format!(
+        "UPDATE users SET email_verified = true WHERE id = '{margaret_id}'"
+    ));
+    provider.signs_in_as("google", account("g-200", &margaret, true));
+    let linked = server.sign_in_with("google");
+    signed_in(&linked);
+    assert_eq!(server.me(&linked)["id"], margaret_id.as_str());
+    assert_eq!(server.password_sign_in(&margaret), 200);
+
+    // An address the provider has not verified links nothing and creates nobody.
+    let alan = format!("alan-{pid}@example.com");
+    let alan_id = server.sign_up(&alan);
+    for (name, id) in [("github", "777"), ("google", "g-777")] {
+        provider.signs_in_as(name, account(id, &alan, false));
+        let refused = server.sign_in_with(name);
+        assert_refused(&refused, 403, "OAUTH_EMAIL_NOT_VERIFIED");
+        assert_eq!(
+            server.sql(&format!(
+                "SELECT count(*) FROM accounts WHERE provider_account_id = '{id}'"
+            )),
+            "0"
+        );
+    }
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT count(*) FROM accounts WHERE user_id = '{alan_id}'"
+        )),
+        "0"
+    );
+    assert_eq!(
+        server.password_sign_in(&alan),
+        200,
+        "the account is untouched"
+    );
+    let stranger = format!("stranger-{pid}@example.com");
+    provider.signs_in_as("google", account("g-888", &stranger, false));
+    assert_refused(
+        &server.sign_in_with("google"),
+        403,
+        "OAUTH_EMAIL_NOT_VERIFIED",
+    );
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT count(*) FROM users WHERE email = '{stranger}'"
+        )),
+        "0"
+    );
+
+    // Codes, provider tokens and secrets never reach the log.
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    for secret in provider
+        .secrets()
+        .iter()
+        .map(String::as_str)
+        .chain([GOOGLE_CLIENT.1, GITHUB_CLIENT.1])
+    {
+        assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
+    }
+}
+
+/// Files the email-only server is made of, as (path, text).
+fn generated_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(generated_files(&path));
+        } else {
+            files.push((path.display().to_string(), read(&path)));
+        }
+    }
+    files
+}
+
+#[test]
+fn email_only_renders_no_oauth_code() {
+    let (_tmp, repo) = copy_fixture("empty");
+    let init = run(
+        &["init", "--yes", "--no-doctor", "--methods", "email"],
+        &repo,
+    );
+    assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
+    let server = repo.join("auth-server");
+    assert!(!server.join("src/oauth.rs").exists());
+    assert!(!server.join("src/oauth").exists());
+    for (path, text) in generated_files(&server) {
+        for needle in ["oauth", "GOOGLE_", "GITHUB_", "PKCE", "cookie-private"] {
+            assert!(
+                !text.to_lowercase().contains(&needle.to_lowercase()),
+                "{path} mentions {needle}"
+            );
+        }
+    }
+    let manifest = read(&server.join("Cargo.toml"));
+    let dependencies = manifest.split("[dev-dependencies]").next().unwrap();
+    assert!(
+        !dependencies.contains("reqwest"),
+        "no HTTP client in the server without a provider:\n{manifest}"
+    );
+
+    // One provider: only its code and variables.
+    let (_tmp, repo) = copy_fixture("empty");
+    let init = run(
+        &["init", "--yes", "--no-doctor", "--methods", "email,github"],
+        &repo,
+    );
+    assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
+    let server = repo.join("auth-server");
+    assert!(server.join("src/oauth/github.rs").is_file());
+    assert!(!server.join("src/oauth/google.rs").exists());
+    let env = read(&server.join(".env.example"));
+    assert!(
+        env.contains("GITHUB_CLIENT_ID=") && !env.contains("GOOGLE_"),
+        "{env}"
+    );
+    assert!(
+        !init.stdout.contains("does not generate them yet"),
+        "{}",
+        init.stdout
+    );
+}
