@@ -140,6 +140,7 @@ fn frame(renderer: &Renderer, root: &Path, finding: &Finding) -> String {
         let how = match fix.applicability {
             Applicability::Safe => "safe fix, applied by `--fix`",
             Applicability::Unsafe => "unsafe fix, applied by `--fix --unsafe-fixes`",
+            Applicability::DisplayOnly if fix.edits.is_empty() => "by hand",
             Applicability::DisplayOnly => "shown by `--diff`, never applied",
         };
         let note = format!("fix: {} ({how})", fix.description);
