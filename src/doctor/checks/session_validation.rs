@@ -15,7 +15,9 @@
 //!   without the plugin's algorithm and literal `audience=`/`issuer=` other than the base URL
 //!   (safe fixes); cookie names with the default prefix while `advanced.cookiePrefix` sets
 //!   another (safe fix), or without the `__Secure-` variant while Better Auth serves https
-//!   (display only).
+//!   (display only); SQL in Python strings that reads Better Auth's tables (built-in
+//!   PostgreSQL adapter, no `fields` mapping) with unquoted camelCase columns, which
+//!   PostgreSQL folds to lower case, or `FROM user` (safe fix: quote them).
 //!
 //! The HS256 secret differing between the two sides is `env-secrets`' finding, not repeated
 //! here. Values that come from variables authgen cannot resolve are never compared.
@@ -356,6 +358,9 @@ struct BetterAuth {
     audience: Vec<String>,
     cookie_prefix: Option<String>,
     https: bool,
+    /// The built-in PostgreSQL adapter (`database: new Pool(...)`) without `fields` mappings:
+    /// tables `session`, `user`, ... with camelCase columns (`"userId"`, `"expiresAt"`).
+    camel_case_tables: bool,
 }
 
 fn origin(url: &str) -> Option<String> {
@@ -456,7 +461,18 @@ fn better_auth_issuers(ws: &Workspace) -> Vec<BetterAuth> {
                 .and_then(|a| property(file, a, "useSecureCookies"))
                 .and_then(syntax::js_bool)
                 == Some(true);
+        let pg_pool = property(file, object, "database").is_some_and(|db| {
+            db.kind() == "new_expression"
+                && db
+                    .child_by_field_name("constructor")
+                    .is_some_and(|c| file.node_text(c).rsplit('.').next() == Some("Pool"))
+        });
+        let mapped = ["session", "user", "account"].iter().any(|model| {
+            property_path(file, object, &[model, "fields"]).is_some()
+                || property_path(file, object, &[model, "modelName"]).is_some()
+        });
         issuers.push(BetterAuth {
+            camel_case_tables: pg_pool && !mapped,
             alg: if jwt { alg } else { None },
             jwt,
             base_path,
@@ -538,6 +554,9 @@ fn python_verifier(
     }
     if file.text.contains(".session_token") {
         cookie_names(file, issuers, out);
+    }
+    if issuers.iter().any(|i| i.camel_case_tables) {
+        sql_names(file, out);
     }
 }
 
@@ -744,6 +763,149 @@ fn cookie_names(file: &Rc<SourceFile>, issuers: &[BetterAuth], out: &mut Vec<Fin
                     .fix(Fix::display_only(format!("read `__Secure-{cookie}`, then `{cookie}`"), Vec::new())),
             );
         }
+    }
+}
+
+// ---- Better Auth's tables queried from Python ----
+
+/// Better Auth's core tables, and their camelCase columns (the PostgreSQL adapter quotes them).
+const BA_TABLES: &[&str] = &["session", "user", "account", "verification"];
+const BA_COLUMNS: &[&str] = &[
+    "userId",
+    "expiresAt",
+    "createdAt",
+    "updatedAt",
+    "ipAddress",
+    "userAgent",
+    "emailVerified",
+    "accountId",
+    "providerId",
+    "accessToken",
+    "refreshToken",
+    "idToken",
+    "accessTokenExpiresAt",
+    "refreshTokenExpiresAt",
+];
+
+/// SQL in Python string literals that reads Better Auth's tables with unquoted camelCase
+/// columns (PostgreSQL folds `userId` to `userid`) or `FROM user` (the `CURRENT_USER` keyword).
+fn sql_names(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    for node in nodes_of(file, &["string"]) {
+        let Some(sql) = string_value(file, node) else {
+            continue;
+        };
+        let lower = sql.to_ascii_lowercase();
+        if !(lower.contains("select") || lower.contains("update") || lower.contains("delete"))
+            || !BA_TABLES.iter().any(|t| lower.contains(t))
+        {
+            continue;
+        }
+        let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, &sql).tokenize_with_location()
+        else {
+            continue;
+        };
+        let words: Vec<(&sqlparser::tokenizer::Word, usize, usize)> = tokens
+            .iter()
+            .filter_map(|t| match &t.token {
+                Token::Word(w) => {
+                    Some((w, t.span.start.line as usize, t.span.start.column as usize))
+                }
+                _ => None,
+            })
+            .collect();
+        let follows_table_keyword = |i: usize| {
+            i > 0
+                && words[i - 1].0.quote_style.is_none()
+                && matches!(
+                    words[i - 1].0.value.to_ascii_uppercase().as_str(),
+                    "FROM" | "JOIN" | "UPDATE" | "INTO"
+                )
+        };
+        let reads_ba_table = words.iter().enumerate().any(|(i, (w, _, _))| {
+            follows_table_keyword(i) && BA_TABLES.contains(&w.value.as_str())
+        });
+        if !reads_ba_table {
+            continue;
+        }
+        for (i, (word, line, column)) in words.iter().enumerate() {
+            if word.quote_style.is_some() {
+                continue;
+            }
+            let message = if BA_COLUMNS.contains(&word.value.as_str()) {
+                format!(
+                    "`{}` without quotes is folded to `{}` by PostgreSQL, but Better Auth's column is \"{}\": the query fails with `column \"{}\" does not exist`",
+                    word.value,
+                    word.value.to_ascii_lowercase(),
+                    word.value,
+                    word.value.to_ascii_lowercase()
+                )
+            } else if word.value.eq_ignore_ascii_case("user") && follows_table_keyword(i) {
+                "`user` without quotes is PostgreSQL's CURRENT_USER, not Better Auth's table: write \"user\"".to_owned()
+            } else {
+                continue;
+            };
+            let Some(range) = sql_word_range(file, node, &sql, *line, *column, word.value.len())
+            else {
+                continue;
+            };
+            let quoted = quoted_for(file, node, &word.value);
+            out.push(
+                Finding::new(ID, file, range.clone(), message)
+                    .help(format!("quote it: {quoted}"))
+                    .fix(Fix::safe(
+                        format!("write {quoted}"),
+                        vec![Edit::replace(file, range, quoted)],
+                    )),
+            );
+        }
+    }
+}
+
+/// The file bytes of a word at `line`:`column` (1-based, in characters) of a Python string's
+/// value; `None` when the literal has escapes (value and source then differ).
+fn sql_word_range(
+    file: &SourceFile,
+    node: Node<'_>,
+    sql: &str,
+    line: usize,
+    column: usize,
+    len: usize,
+) -> Option<std::ops::Range<usize>> {
+    let mut cursor = node.walk();
+    let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+    if children.iter().any(|c| c.kind() == "escape_sequence") {
+        return None;
+    }
+    let content = children.iter().find(|c| c.kind() == "string_content")?;
+    let line_start: usize = sql
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let in_line: usize = sql[line_start..]
+        .chars()
+        .take(column.checked_sub(1)?)
+        .map(char::len_utf8)
+        .sum();
+    let start = content.start_byte() + line_start + in_line;
+    (file.text.get(start..start + len)?.len() == len).then_some(start..start + len)
+}
+
+/// `"name"` as it must be written inside this Python literal (escaped in `"..."` strings).
+fn quoted_for(file: &SourceFile, node: Node<'_>, name: &str) -> String {
+    let delimiter = node
+        .child(0)
+        .map(|c| {
+            file.node_text(c)
+                .trim_start_matches(|ch: char| ch.is_ascii_alphabetic())
+        })
+        .unwrap_or_default();
+    if delimiter == "\"" {
+        format!("\\\"{name}\\\"")
+    } else {
+        format!("\"{name}\"")
     }
 }
 
