@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::configure::{BackendKind, Configured, EmailVerification, Method, display_dir};
+use crate::configure::{BackendKind, Configured, Method, display_dir};
 use crate::discover::{AuthServerKind, DatabaseProvider, MigrationKind, Project};
 use crate::generate::{Action, Applied, Plan, Source};
 use crate::ui::{self, BOLD, DIM, ERR, OK, WARN, paint};
@@ -233,11 +233,8 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
     let pending: Vec<&str> = c
         .methods
         .iter()
-        .filter(|m| **m != Method::Email)
+        .filter(|m| !matches!(m, Method::Email | Method::MagicLink))
         .map(|m| m.as_str())
-        .chain(
-            (c.email_verification == EmailVerification::Required).then_some("email verification"),
-        )
         .collect();
     if !pending.is_empty() {
         writeln!(
