@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::configure::{BackendKind, Configured, EmailVerification, Method, display_dir};
+use crate::configure::{BackendKind, Configured, display_dir};
 use crate::discover::{AuthServerKind, DatabaseProvider, MigrationKind, Project};
 use crate::generate::{Action, Applied, Plan, Source};
 use crate::ui::{self, BOLD, DIM, ERR, OK, WARN, paint};
@@ -229,23 +229,6 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
             .map(|o| o.to_string())
             .unwrap_or_default();
         writeln!(out, "  {label:<20} {value:<36} {}", paint(DIM, origin))?;
-    }
-    let pending: Vec<&str> = c
-        .methods
-        .iter()
-        .filter(|m| matches!(m, Method::MagicLink))
-        .map(|m| m.as_str())
-        .chain(
-            (c.email_verification == EmailVerification::Required).then_some("email verification"),
-        )
-        .collect();
-    if !pending.is_empty() {
-        writeln!(
-            out,
-            "  {} {}: recorded, but this version of authgen does not generate them yet; the server has email + password sign-in",
-            paint(WARN, "!"),
-            pending.join(", ")
-        )?;
     }
     writeln!(out)
 }

@@ -5,7 +5,7 @@ use tera::{Context, Tera};
 
 use super::GenerateError;
 use super::templates::Templates;
-use crate::configure::{AuthConfig, BackendKind, Method};
+use crate::configure::{AuthConfig, BackendKind, EmailVerification, Method};
 use crate::discover::{
     AUTHGEN_REVISION, Backend, BackendFramework, Database, Frontend, GitInfo, MigrationKind,
     Migrations, Project, PythonName, Workspace, join_rel, module_name,
@@ -178,6 +178,13 @@ pub fn build(
         .map(Method::as_str)
         .collect();
     ctx.insert("oauth_providers", &oauth_providers);
+    // The email-link flows: required verification, magic links, and `mail` when either is on
+    // (password reset comes with them; the server then sends mail).
+    let verification = config.email_verification == EmailVerification::Required;
+    let magic_link = config.methods.contains(&Method::MagicLink);
+    ctx.insert("verification", &verification);
+    ctx.insert("magic_link", &magic_link);
+    ctx.insert("mail", &(verification || magic_link));
     let crate_name = crate_name(&config.auth_dir);
     ctx.insert("crate_ident", &crate_name.replace('-', "_"));
     ctx.insert("crate_name", &crate_name);
