@@ -100,12 +100,22 @@ fn plain(entry: &EnvEntry) -> Option<&str> {
     (!value.is_empty() && !value.contains("${")).then_some(value)
 }
 
-/// The default a generated `config.rs` gives `key`: `var("KEY").unwrap_or_else(|| "x"...)`.
+/// The default a generated `config.rs` gives `key`: `var("KEY").unwrap_or_else(|| "x"...)`,
+/// or `|| NAME.to_owned()` with `const NAME: &str = "x";`.
 fn config_default(config: &str, key: &str) -> Option<String> {
     let at = config.find(&format!("var(\"{key}\")"))?;
     let line = config[at..].lines().next()?;
-    let rest = &line[line.find("|| \"")? + 4..];
-    Some(rest[..rest.find('"')?].to_owned())
+    let rest = &line[line.find("|| ")? + 3..];
+    if let Some(literal) = rest.strip_prefix('"') {
+        return Some(literal[..literal.find('"')?].to_owned());
+    }
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+        .collect();
+    let declaration = format!("const {name}: &str = \"");
+    let value = &config[config.find(&declaration)? + declaration.len()..];
+    Some(value[..value.find('"')?].to_owned())
 }
 
 /// `pub const ACCESS_COOKIE: &str = "...";` in the generated `src/auth.rs`.
@@ -925,6 +935,11 @@ mod tests {
             Some("/api/auth")
         );
         assert_eq!(config_default(config, "AUTH_ISSUER"), None);
+        let config = "const DEFAULT_AUDIENCE: &str = \"a-long-project-name-api\";\n            audience: var(\"AUTH_AUDIENCE\").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),\n";
+        assert_eq!(
+            config_default(config, "AUTH_AUDIENCE").as_deref(),
+            Some("a-long-project-name-api")
+        );
         assert_eq!(
             access_cookie("pub const ACCESS_COOKIE: &str = \"auth_access_token\";").as_deref(),
             Some("auth_access_token")
