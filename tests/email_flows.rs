@@ -279,6 +279,12 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         ("AUTH_AUDIENCE", "e2e-api".to_owned()),
         ("CORS_ORIGINS", "http://app.e2e".to_owned()),
         ("EMAIL_FROM", "E2E Auth <auth@e2e.test>".to_owned()),
+        // The configuration also has Google and GitHub sign-in (tests/oauth_flows.rs drives
+        // it); the server only needs client credentials to start.
+        ("GOOGLE_CLIENT_ID", "e2e-google-client".to_owned()),
+        ("GOOGLE_CLIENT_SECRET", "e2e-google-secret".to_owned()),
+        ("GITHUB_CLIENT_ID", "e2e-github-client".to_owned()),
+        ("GITHUB_CLIENT_SECRET", "e2e-github-secret".to_owned()),
     ];
     let mut env = common_env.clone();
     env.extend([

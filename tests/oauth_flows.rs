@@ -772,9 +772,12 @@ fn google_and_github_sign_in_against_a_fake_provider() {
         )),
         "0"
     );
+    // Untouched: the password still matches. Verification is required in this configuration,
+    // so a matching password of an unverified address answers 403 EMAIL_NOT_VERIFIED (a
+    // removed or wrong one would be 401).
     assert_eq!(
         server.password_sign_in(&alan),
-        200,
+        403,
         "the account is untouched"
     );
     let stranger = format!("stranger-{pid}@example.com");
