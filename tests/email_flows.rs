@@ -10,7 +10,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::e2e::*;
@@ -24,24 +23,6 @@ const ALL_METHODS: &[&str] = &[
     "--email-verification",
     "required",
 ];
-
-/// The test virtualenv's python, built once per test binary.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let output = Command::new("bash")
-            .arg(root.join("scripts/python-env.sh"))
-            .output()
-            .expect("bash runs");
-        assert!(
-            output.status.success(),
-            "scripts/python-env.sh failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-    })
-}
 
 /// A mail sink from tests/data/mail_sinks.py: every message it receives, as JSON, in `dir`.
 struct Sink {

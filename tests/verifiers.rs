@@ -10,29 +10,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use common::e2e::*;
 use common::*;
 use serde_json::{Value, json};
-
-/// The test virtualenv's python, built once per test binary.
-fn python() -> &'static Path {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let output = Command::new("bash")
-            .arg(root.join("scripts/python-env.sh"))
-            .output()
-            .expect("bash runs");
-        assert!(
-            output.status.success(),
-            "scripts/python-env.sh failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
-    })
-}
 
 fn venv_bin(name: &str) -> PathBuf {
     python().with_file_name(name)

@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -159,4 +160,22 @@ pub fn answer(url: &str, result: Result<ureq::Response, ureq::Error>) -> (u16, V
         ),
         Err(err) => panic!("{url}: {err}"),
     }
+}
+
+/// The test virtualenv's python, built once per test binary.
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let output = Command::new("bash")
+            .arg(root.join("scripts/python-env.sh"))
+            .output()
+            .expect("bash runs");
+        assert!(
+            output.status.success(),
+            "scripts/python-env.sh failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    })
 }
