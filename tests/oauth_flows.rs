@@ -387,7 +387,10 @@ fn browse(url: &str, cookie: Option<&str>) -> Answer {
 }
 
 struct Server {
-    _repo: tempfile::TempDir,
+    _repo: Option<tempfile::TempDir>,
+    /// What started it, to start it again with other settings.
+    binary: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
     base: String,
     database: String,
     log: std::path::PathBuf,
@@ -549,16 +552,10 @@ fn render_build_and_start(provider: &FakeProvider) -> Server {
     let binary = tmp.path().join("auth-server-oauth");
     std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}/api/auth");
-    for name in ["google", "github"] {
-        provider.register(name, format!("{base}/oauth/{name}/callback"));
-    }
     let fake = &provider.base;
-    let env = [
+    let env = vec![
         ("DATABASE_URL", database.clone()),
         ("AUTH_SECRET", random_secret()),
-        ("AUTH_ISSUER", format!("http://127.0.0.1:{port}")),
         ("AUTH_AUDIENCE", "e2e-api".to_owned()),
         ("CORS_ORIGINS", "http://app.e2e".to_owned()),
         ("GOOGLE_CLIENT_ID", GOOGLE_CLIENT.0.to_owned()),
@@ -592,20 +589,53 @@ fn render_build_and_start(provider: &FakeProvider) -> Server {
         stderr.contains("GITHUB_CLIENT_SECRET is not set"),
         "{stderr}"
     );
+    launch(Some(tmp), binary, env, provider, database)
+}
 
+/// Start the built server on a free port, and register its callback URLs with the provider.
+fn launch(
+    repo: Option<tempfile::TempDir>,
+    binary: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
+    provider: &FakeProvider,
+    database: String,
+) -> Server {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/api/auth");
+    for name in ["google", "github"] {
+        provider.register(name, format!("{base}/oauth/{name}/callback"));
+    }
     let mut command = Command::new(&binary);
     command
         .env_clear()
         .env("PORT", port.to_string())
         .env("RUST_LOG", "info")
+        .env("AUTH_ISSUER", format!("http://127.0.0.1:{port}"))
         .envs(env.iter().cloned());
     let (process, log) = spawn_until_healthy(command, &format!("{base}/health"));
     Server {
-        _repo: tmp,
+        _repo: repo,
+        binary,
+        env,
         base,
         database,
         log,
         _process: process,
+    }
+}
+
+impl Server {
+    /// The same server (binary, database, secret) on another port with `extra` settings.
+    fn restart_with(&self, provider: &FakeProvider, extra: &[(&'static str, &str)]) -> Server {
+        let mut env = self.env.clone();
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        launch(
+            None,
+            self.binary.clone(),
+            env,
+            provider,
+            self.database.clone(),
+        )
     }
 }
 
@@ -804,6 +834,23 @@ fn google_and_github_sign_in_against_a_fake_provider() {
     {
         assert!(!log.contains(secret), "{secret} is in the log:\n{log}");
     }
+
+    // Sign-up closed: an existing user still links a provider account, a new address
+    // creates nobody.
+    let closed = server.restart_with(&provider, &[("SIGNUP_ENABLED", "false")]);
+    provider.signs_in_as("github", account("300", &margaret, true));
+    let linked = closed.sign_in_with("github");
+    signed_in(&linked);
+    assert_eq!(closed.me(&linked)["id"], margaret_id.as_str());
+    let newcomer = format!("newcomer-{pid}@example.com");
+    provider.signs_in_as("google", account("g-900", &newcomer, true));
+    assert_refused(&closed.sign_in_with("google"), 403, "SIGNUP_DISABLED");
+    assert_eq!(
+        closed.sql(&format!(
+            "SELECT count(*) FROM users WHERE email = '{newcomer}'"
+        )),
+        "0"
+    );
 }
 
 /// Files the email-only server is made of, as (path, text).
