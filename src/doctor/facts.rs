@@ -12,9 +12,6 @@ use super::workspace::{Lang, SourceFile, Workspace};
 
 /// `authgen.toml` at the root, when it exists and parses.
 pub fn answers(ws: &Workspace) -> Option<(Answers, Rc<SourceFile>)> {
-    if !ws.has_file("authgen.toml") {
-        return None; // `source` would report the missing file as skipped
-    }
     let file = ws.source("authgen.toml")?;
     let answers = toml::from_str::<Answers>(&file.text).ok()?;
     Some((answers, file))
@@ -84,13 +81,11 @@ pub fn authgen_server_dirs(ws: &Workspace) -> Vec<String> {
     if let Some(dir) = answers(ws).and_then(|(a, _)| a.auth_dir) {
         dirs.push(dir);
     }
-    if ws.root().join(".authgen/manifest.toml").is_file() {
-        let dir = ws
-            .source(".authgen/manifest.toml")
-            .and_then(|m| toml::from_str::<toml::Table>(&m.text).ok())
-            .and_then(|t| t.get("auth_dir")?.as_str().map(str::to_owned));
-        dirs.extend(dir);
-    }
+    let manifest_dir = ws
+        .source(".authgen/manifest.toml")
+        .and_then(|m| toml::from_str::<toml::Table>(&m.text).ok())
+        .and_then(|t| t.get("auth_dir")?.as_str().map(str::to_owned));
+    dirs.extend(manifest_dir);
     for config in ws.named("config.rs") {
         let src = crate::discover::parent(config);
         if crate::discover::file_name(src) != "src" {

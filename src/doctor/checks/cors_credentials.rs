@@ -46,11 +46,7 @@ impl Check for CorsCredentials {
     }
 
     fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let answers = ws
-            .has_file("authgen.toml")
-            .then(|| facts::answers(ws))
-            .flatten()
-            .map(|(answers, _)| answers);
+        let answers = facts::answers(ws).map(|(answers, _)| answers);
         let origins: Vec<String> = answers
             .as_ref()
             .and_then(|a| a.cors_origins.clone())

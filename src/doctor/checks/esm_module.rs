@@ -87,10 +87,7 @@ impl Check for EsmModule {
                 continue;
             }
             let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
-            let tsconfig = ws
-                .has_file(&tsconfig_rel)
-                .then(|| ws.source(&tsconfig_rel))
-                .flatten();
+            let tsconfig = ws.source(&tsconfig_rel);
             let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
             let ty = json.get("type").and_then(Value::as_str);
             if ty != Some("module") {

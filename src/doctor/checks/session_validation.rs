@@ -154,9 +154,7 @@ fn issued(
         _ => None,
     };
     let cookie = ws
-        .has_file(&join_rel(server_dir, "src/auth.rs"))
-        .then(|| ws.source(&join_rel(server_dir, "src/auth.rs")))
-        .flatten()
+        .source(&join_rel(server_dir, "src/auth.rs"))
         .and_then(|f| access_cookie(&f.text));
     Some(Issued {
         issuer,
@@ -428,21 +426,12 @@ fn better_auth_issuers(ws: &Workspace) -> Vec<BetterAuth> {
             Ok(Some(url)) => urls.push(url),
             Ok(None) => {
                 // BETTER_AUTH_URL from env files of this package and its parents.
-                let mut dir = parent(&file.rel).to_owned();
-                loop {
-                    for env in env_files_in(ws, &dir) {
-                        if is_env_template(env.name()) {
-                            continue;
-                        }
-                        if let Some(value) = env.env_value("BETTER_AUTH_URL").and_then(plain) {
-                            urls.push(value.to_owned());
-                        }
-                    }
-                    if dir.is_empty() {
-                        break;
-                    }
-                    dir = parent(&dir).to_owned();
-                }
+                urls.extend(
+                    value_env_files_up(ws, &file.rel)
+                        .iter()
+                        .filter_map(|env| env.env_value("BETTER_AUTH_URL").and_then(plain))
+                        .map(str::to_owned),
+                );
             }
             Err(()) => base_known = false,
         }
@@ -534,23 +523,29 @@ fn env_var_read(file: &SourceFile, node: Node<'_>) -> Option<String> {
     }
 }
 
-/// The value of env variable `key` in the value env files of `rel`'s directory and parents.
-fn env_lookup(ws: &Workspace, rel: &str, key: &str) -> Option<(Rc<SourceFile>, EnvEntry)> {
+/// Env files with values (not templates) in `rel`'s directory and its parents, nearest first.
+fn value_env_files_up(ws: &Workspace, rel: &str) -> Vec<Rc<SourceFile>> {
+    let mut files = Vec::new();
     let mut dir = parent(rel).to_owned();
     loop {
-        for env in env_files_in(ws, &dir) {
-            if is_env_template(env.name()) {
-                continue;
-            }
-            if let Some(entry) = env.env_value(key) {
-                return Some((env.clone(), entry.clone()));
-            }
-        }
+        files.extend(
+            env_files_in(ws, &dir)
+                .into_iter()
+                .filter(|env| !is_env_template(env.name())),
+        );
         if dir.is_empty() {
-            return None;
+            return files;
         }
         dir = parent(&dir).to_owned();
     }
+}
+
+/// The nearest entry for env variable `key` above `rel`, with its file.
+fn env_lookup(ws: &Workspace, rel: &str, key: &str) -> Option<(Rc<SourceFile>, EnvEntry)> {
+    value_env_files_up(ws, rel).into_iter().find_map(|env| {
+        let entry = env.env_value(key)?.clone();
+        Some((env, entry))
+    })
 }
 
 fn python_verifier(
