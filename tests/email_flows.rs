@@ -114,20 +114,6 @@ fn token_of(link: &str) -> String {
     link.split_once("token=").unwrap().1.to_owned()
 }
 
-fn psql(url: &str, sql: &str) -> String {
-    let output = Command::new("psql")
-        .arg(url)
-        .args(["-tAX", "-v", "ON_ERROR_STOP=1", "-c", sql])
-        .output()
-        .expect("psql is installed");
-    assert!(
-        output.status.success(),
-        "{sql}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
-}
-
 /// The raw token is nowhere in `verifications`; its SHA-256 is, once.
 fn assert_stored_hashed(url: &str, token: &str) {
     assert!(

@@ -456,13 +456,7 @@ impl Server {
     }
 
     fn sql(&self, query: &str) -> String {
-        let output = Command::new("psql")
-            .arg(&self.database)
-            .args(["-qAt", "-v", "ON_ERROR_STOP=1", "-c", query])
-            .output()
-            .expect("psql is installed");
-        assert!(output.status.success(), "{query}");
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+        psql(&self.database, query)
     }
 
     fn sign_up(&self, email: &str) -> String {

@@ -179,3 +179,18 @@ pub fn python() -> &'static Path {
         PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
     })
 }
+
+/// One query's result, unaligned (`a|b` per row), through psql.
+pub fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql")
+        .arg(url)
+        .args(["-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("psql is installed");
+    assert!(
+        output.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
