@@ -142,6 +142,25 @@ struct CheckView<'a> {
     summary: &'a str,
 }
 
+/// The host of the origin deploy files carry while no https frontend origin is known; the
+/// generated server refuses to start with it in production.
+pub const PLACEHOLDER_ORIGIN: &str = "https://your-frontend.invalid";
+
+/// The CORS origins deploy files set for production: the https ones chosen at init, or a
+/// placeholder the server refuses (never `http://localhost:3000`).
+fn production_origins(origins: &[String]) -> Vec<&str> {
+    let https: Vec<&str> = origins
+        .iter()
+        .map(String::as_str)
+        .filter(|o| o.starts_with("https://"))
+        .collect();
+    if https.is_empty() {
+        vec![PLACEHOLDER_ORIGIN]
+    } else {
+        https
+    }
+}
+
 pub fn build(
     project: &Project,
     config: &AuthConfig,
@@ -170,6 +189,10 @@ pub fn build(
     ctx.insert("project", &view);
     ctx.insert("config", config);
     ctx.insert("auth_url", &format!("http://localhost:{}", config.port));
+    ctx.insert(
+        "production_origins",
+        &production_origins(&config.cors_origins),
+    );
     // The OAuth providers chosen, in a fixed order: `google`, `github`. Empty (falsy in Tera)
     // when the server has no OAuth sign-in at all.
     let oauth_providers: Vec<&str> = [Method::Google, Method::Github]
