@@ -83,6 +83,8 @@ export class Browser {
     const headers = new Headers(request.headers);
     headers.set("user-agent", this.userAgent);
     headers.set("x-forwarded-for", this.address);
+    // undici sends it whatever the request: said here so the observation shows it.
+    headers.set("sec-fetch-mode", "cors");
     if (this.origin) headers.set("origin", this.origin);
     else headers.delete("origin");
     for (const [name, value] of Object.entries(this.extraHeaders)) headers.set(name, value);

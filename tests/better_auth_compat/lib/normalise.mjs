@@ -148,6 +148,8 @@ export class Normaliser {
 
   /** A JSON value (a body, a JWT payload, a cookie cache), normalised recursively. */
   value(value, key = null, parent = null) {
+    // The client hands out dates as Date objects: they were ISO strings on the wire.
+    if (value instanceof Date) return this.isoTime(value.toISOString());
     if (Array.isArray(value)) return value.map((item) => this.value(item, null, value));
     if (value && typeof value === "object") {
       const out = {};

@@ -83,6 +83,12 @@ scenario("session-refresh", ["basic"], async (run) => {
   );
   assert.ok(new Date(refreshed.data.session.expiresAt) > Date.now() + 7 * DAY * 1000 - 60_000);
 
+  const stale = await run.step("list-sessions needs a session created within freshAge (1 day)", () =>
+    ada.client.listSessions(),
+  );
+  assert.equal(stale.error.status, 403);
+  assert.equal(stale.error.code, "SESSION_NOT_FRESH");
+
   await run.store.ageSession(token, 2 * DAY);
   run.note("the database, again", "ada's session moved two more days into the past");
   const pinned = await run.step("disableRefresh=true leaves it alone", () =>
