@@ -95,6 +95,10 @@ scenario("session-refresh", ["basic"], async (run) => {
     ada.client.getSession({ query: { disableRefresh: true } }),
   );
   assert.ok(new Date(pinned.data.session.expiresAt) < Date.now() + 6 * DAY * 1000);
+  const coerced = await run.step("disableRefresh=false too: the query is coerced, any value is true", () =>
+    ada.client.getSession({ query: { disableRefresh: false } }),
+  );
+  assert.ok(new Date(coerced.data.session.expiresAt) < Date.now() + 6 * DAY * 1000);
   const cacheOff = await run.step("disableCookieCache=true without a cache reads the database", () =>
     ada.client.getSession({ query: { disableCookieCache: true } }),
   );
