@@ -29,7 +29,7 @@ export class Run {
     this.baseURL = baseURL;
     this.appOrigin = env.appOrigin();
     this.providerBase = env.providerBase();
-    this.store = databaseUrl ? storeFor(target, databaseUrl) : null;
+    this.databaseUrl = databaseUrl;
     this.n = new Normaliser({
       baseURL,
       appOrigin: this.appOrigin,
@@ -38,6 +38,12 @@ export class Run {
     });
     this.steps = [];
     this.current = null;
+  }
+
+  /** The target's database questions (lib/stores.mjs), for the scenarios that need them. */
+  get store() {
+    assert.ok(this.databaseUrl, `${this.target.name} has no databaseUrl for ${this.config}`);
+    return storeFor(this.target, this.databaseUrl);
   }
 
   /** A new browser (empty cookie jar, its own address) with the official client in it. */
@@ -157,8 +163,9 @@ export function scenario(name, configs, story) {
         } catch (error) {
           // What was observed up to the failure, for the developer to read.
           await writeJson(output, { ...run.observation(), failed: String(error.message) });
-          error.message = `${target.name} (${config}): ${error.message} (observations: ${output})`;
-          throw error;
+          throw new Error(`${target.name} (${config}) failed; what it saw is in ${output}`, {
+            cause: error,
+          });
         }
         const observation = run.observation();
         await writeJson(output, observation);
