@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { scenario } from "../lib/scenario.mjs";
 
-export const PASSWORD = "correct-horse-battery";
+const PASSWORD = "correct-horse-battery";
 
 scenario("sign-up", ["basic", "full"], async (run) => {
   const ada = run.browser("ada");
