@@ -2,7 +2,9 @@
 # The whole test suite, on a fresh Debian machine: installs what the tests need (tmux for the
 # pseudo-terminal wizard test, setpriv for the unreadable-directory test, PostgreSQL for the
 # generated server, Redis for its shared rate limits, python3-venv for the generated Python
-# verifier, whose packages scripts/python-env.sh installs under target/), then rustfmt, clippy with warnings as errors, and every unit and
+# verifier, whose packages scripts/python-env.sh installs under target/, Node for the Better
+# Auth compatibility harness, whose npm packages are installed from its lockfile), then
+# rustfmt, clippy with warnings as errors, and every unit and
 # integration test with a throwaway PostgreSQL (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,8 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "== installing ${missing[*]}"
   sudo=""
@@ -24,6 +28,17 @@ fi
 
 echo "== Python test environment"
 bash scripts/python-env.sh >/dev/null
+
+# The Better Auth compatibility harness's npm packages, reinstalled only when the lockfile
+# changed (the same stamp tests/better_auth_compat.rs checks).
+harness=tests/better_auth_compat
+stamp="$harness/node_modules/.authgen-lock-sha256"
+lock_sha=$(sha256sum "$harness/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sha" ]; then
+  echo "== npm ci (Better Auth compatibility harness)"
+  (cd "$harness" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sha" >"$stamp"
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,0 +1,316 @@
+//! The Better Auth compatibility harness (tests/better_auth_compat/): the official
+//! `better-auth` client, driven by Node's test runner, against a real Better Auth 1.7.25
+//! server in each configuration the scenarios use, with an SMTP sink every server sends its
+//! mail to. This driver installs the pinned npm packages when they are stale, creates one
+//! database per server on the suite's PostgreSQL, starts the sink and the servers, and runs
+//! `node --test` with the targets in the environment.
+//!
+//! Each scenario asserts its intended outcome on every target, then compares their normalised
+//! observations with each other and the reference's with the committed golden copy in
+//! tests/better_auth_compat/reference-observations/ (`COMPAT_UPDATE_GOLDEN=1` rewrites it).
+//! Observations are also written to target/better-auth-compat/<target>/<config>/ for diffing.
+//!
+//! Needs DATABASE_URL pointing at a PostgreSQL server where databases can be created
+//! (scripts/with-postgres.sh), and node + npm.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::e2e::*;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// The frontend origin every server trusts and every browser of the harness sends.
+const APP_ORIGIN: &str = "http://app.compat.test";
+/// The server configurations the scenarios name (see reference/server.mjs).
+const CONFIGS: &[&str] = &["basic", "full"];
+
+fn harness_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/better_auth_compat")
+}
+
+fn out_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("better-auth-compat")
+}
+
+/// `npm ci` in the harness, unless node_modules was installed from this very lockfile.
+fn install_npm_packages() {
+    let dir = harness_dir();
+    let lock = std::fs::read(dir.join("package-lock.json")).expect("package-lock.json");
+    let digest: String = Sha256::digest(&lock)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let stamp = dir.join("node_modules/.authgen-lock-sha256");
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == digest) {
+        return;
+    }
+    let output = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .output()
+        .expect("npm is installed");
+    assert!(
+        output.status.success(),
+        "npm ci in {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::write(&stamp, digest).unwrap();
+}
+
+/// `node` with a clean environment: Better Auth changes behaviour under NODE_ENV and TEST.
+fn node(args: &[&str]) -> Command {
+    let mut command = Command::new("node");
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(args)
+        .current_dir(harness_dir());
+    command
+}
+
+struct Sink {
+    _process: Process,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+fn start_sink() -> Sink {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let process = Process(
+        node(&["sink/smtp-sink.mjs", &port.to_string()])
+            .arg(dir.path())
+            .spawn()
+            .expect("node is installed"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the SMTP sink did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Sink {
+        _process: process,
+        dir,
+        port,
+    }
+}
+
+/// What every target is started with.
+struct Environment {
+    smtp_port: u16,
+    /// The fake OAuth provider every target authorizes against; the scenarios never let a
+    /// browser reach it, so nothing listens there.
+    provider_base: String,
+    secret: String,
+}
+
+/// A server under test in each configuration, as the scenarios see it (COMPAT_TARGETS).
+struct Target {
+    name: &'static str,
+    kind: &'static str,
+    secret: String,
+    /// config → (base URL, database URL)
+    configs: Vec<(&'static str, String, String)>,
+    _processes: Vec<Process>,
+    /// Files the processes run from, removed with the target.
+    _files: Option<tempfile::TempDir>,
+}
+
+impl Target {
+    fn json(&self) -> Value {
+        let configs: Map<String, Value> = self
+            .configs
+            .iter()
+            .map(|(config, base, db)| {
+                (
+                    config.to_string(),
+                    json!({ "baseURL": base, "databaseUrl": db }),
+                )
+            })
+            .collect();
+        json!({
+            "name": self.name,
+            "kind": self.kind,
+            "secret": self.secret,
+            "configs": configs,
+        })
+    }
+}
+
+/// Better Auth 1.7.25 itself (reference/server.mjs), one process per configuration.
+fn reference_target(env: &Environment) -> Target {
+    let mut configs = Vec::new();
+    let mut processes = Vec::new();
+    for &config in CONFIGS {
+        let database = create_database(&format!("compat_reference_{config}"));
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        let mut command = node(&["reference/server.mjs"]);
+        command
+            .env("COMPAT_CONFIG", config)
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", &database)
+            .env("BETTER_AUTH_SECRET", &env.secret)
+            .env("BETTER_AUTH_URL", &origin)
+            .env("TRUSTED_ORIGINS", APP_ORIGIN)
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{}", env.smtp_port))
+            .env("EMAIL_FROM", "Compat <auth@compat.test>")
+            .env("OAUTH_AUTHORIZE_BASE", &env.provider_base);
+        let base = format!("{origin}/api/auth");
+        let (process, _log) = spawn_until_healthy(command, &format!("{base}/ok"));
+        processes.push(process);
+        configs.push((config, base, database));
+    }
+    Target {
+        name: "better-auth",
+        kind: "better-auth",
+        secret: env.secret.clone(),
+        configs,
+        _processes: processes,
+        _files: None,
+    }
+}
+
+/// The `authgen init` answers of each configuration, matching reference/server.mjs.
+fn init_answers(config: &str) -> &'static [&'static str] {
+    match config {
+        "basic" => &["--methods", "email", "--email-verification", "off"],
+        "full" => &[
+            "--methods",
+            "email,google,github,magic-link",
+            "--email-verification",
+            "required",
+        ],
+        other => panic!("no init answers for the {other} configuration"),
+    }
+}
+
+/// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
+/// of the empty fixture (as tests/email_flows.rs does), built in debug, started with the same
+/// secret, frontend origin, SMTP sink and fake provider as the reference.
+///
+/// It joins the comparison with `COMPAT_AUTHGEN=1` while its Better Auth face is being built
+/// (issue 13); once the face exists it belongs in the default target list. Its database
+/// questions (lib/stores.mjs) need an "authgen" store first.
+fn authgen_target(env: &Environment) -> Target {
+    let mut configs = Vec::new();
+    let mut processes = Vec::new();
+    let binaries = tempfile::tempdir().unwrap();
+    for &config in CONFIGS {
+        let (_tmp, repo) = common::copy_fixture("empty");
+        let mut args = vec!["init", "--yes"];
+        args.extend_from_slice(init_answers(config));
+        let init = common::run(&args, &repo);
+        assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
+        let database = create_database(&format!("compat_authgen_{config}"));
+        cargo(&repo.join("auth-server"), &["build", "--quiet"], &database);
+        // Both configurations build into the same shared target directory: keep each binary.
+        let binary = binaries.path().join(format!("auth-server-{config}"));
+        std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+        let port = free_port();
+        let origin = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(&binary);
+        command
+            .env_clear()
+            .env("PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .env("DATABASE_URL", &database)
+            .env("AUTH_SECRET", &env.secret)
+            .env("AUTH_ISSUER", &origin)
+            .env("CORS_ORIGINS", APP_ORIGIN)
+            // The harness is the proxy in front of it: X-Forwarded-For is the client address.
+            .env("TRUST_PROXY", "true")
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{}", env.smtp_port))
+            .env("EMAIL_FROM", "Compat <auth@compat.test>");
+        for (prefix, provider) in [("GOOGLE", "google"), ("GITHUB", "github")] {
+            command
+                .env(
+                    format!("{prefix}_CLIENT_ID"),
+                    format!("compat-{provider}-client"),
+                )
+                .env(
+                    format!("{prefix}_CLIENT_SECRET"),
+                    format!("compat-{provider}-secret"),
+                )
+                .env(
+                    format!("{prefix}_AUTHORIZE_URL"),
+                    format!("{}/{provider}/authorize", env.provider_base),
+                );
+        }
+        let base = format!("{origin}/api/auth");
+        let (process, _log) = spawn_until_healthy(command, &format!("{base}/health"));
+        processes.push(process);
+        configs.push((config, base, database));
+    }
+    Target {
+        name: "authgen",
+        kind: "authgen",
+        secret: env.secret.clone(),
+        configs,
+        _processes: processes,
+        _files: Some(binaries),
+    }
+}
+
+/// The scenarios, run by Node's test runner against `targets`; their output on failure.
+fn run_scenarios(targets: &[Target], sink: &Sink, env: &Environment) {
+    let targets = Value::Array(targets.iter().map(Target::json).collect());
+    let mut command = node(&["--test", "--test-reporter=spec", "test/"]);
+    command
+        .env("COMPAT_TARGETS", targets.to_string())
+        .env("COMPAT_APP_ORIGIN", APP_ORIGIN)
+        .env("COMPAT_MAIL_DIR", sink.dir.path())
+        .env("COMPAT_PROVIDER_BASE", &env.provider_base)
+        .env("COMPAT_OUT_DIR", out_dir());
+    // Last run's observations go, so a renamed scenario leaves nothing stale behind; so do
+    // the golden ones when they are re-recorded.
+    let _ = std::fs::remove_dir_all(out_dir());
+    if std::env::var("COMPAT_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        let _ = std::fs::remove_dir_all(harness_dir().join("reference-observations"));
+        command.env("COMPAT_UPDATE_GOLDEN", "1");
+    }
+    let started = Instant::now();
+    let output = command.output().expect("node is installed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "Better Auth compatibility scenarios failed (observations in {}):\n{stdout}\n{stderr}",
+        out_dir().display()
+    );
+    // The spec reporter's closing counts: "ℹ pass 50", "ℹ fail 0".
+    let summary: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ℹ "))
+        .filter(|l| l.starts_with("pass ") || l.starts_with("fail "))
+        .collect();
+    println!(
+        "scenarios: {} in {:.1} s",
+        summary.join(", "),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn the_official_client_sees_better_auth_behaviour() {
+    install_npm_packages();
+    let sink = start_sink();
+    let env = Environment {
+        smtp_port: sink.port,
+        provider_base: format!("http://127.0.0.1:{}/oauth", free_port()),
+        secret: random_secret(),
+    };
+    let mut targets = vec![reference_target(&env)];
+    if std::env::var("COMPAT_AUTHGEN").is_ok_and(|v| v == "1") {
+        targets.push(authgen_target(&env));
+    }
+    run_scenarios(&targets, &sink, &env);
+}

@@ -1,0 +1,206 @@
+// A scenario: one story told with the official client, run against every target that serves
+// the configurations it names. The story asserts its intended outcome on each target; what it
+// saw (every exchange, plus notes such as a mailed link or a verified JWT) is normalised into
+// an observation, written under target/better-auth-compat/<target>/<config>/<scenario>.json,
+// compared across targets, and the reference's compared with the committed golden copy in
+// reference-observations/<config>/<scenario>.json.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { Browser } from "./browser.mjs";
+import { differences, report } from "./compare.mjs";
+import * as env from "./env.mjs";
+import { linkIn, nthMailTo } from "./mail.mjs";
+import { Normaliser } from "./normalise.mjs";
+import { observeExchange } from "./observe.mjs";
+import { storeFor } from "./stores.mjs";
+
+/** One scenario's run against one target in one configuration. */
+export class Run {
+  constructor(target, config, scenario) {
+    const { baseURL, databaseUrl } = target.configs[config];
+    this.target = target;
+    this.kind = target.kind;
+    this.config = config;
+    this.scenario = scenario;
+    this.baseURL = baseURL;
+    this.appOrigin = env.appOrigin();
+    this.providerBase = env.providerBase();
+    this.databaseUrl = databaseUrl;
+    this.n = new Normaliser({
+      baseURL,
+      appOrigin: this.appOrigin,
+      secret: target.secret,
+      providerBase: this.providerBase,
+    });
+    this.steps = [];
+    this.current = null;
+  }
+
+  /** The target's database questions (lib/stores.mjs), for the scenarios that need them. */
+  get store() {
+    assert.ok(this.databaseUrl, `${this.target.name} has no databaseUrl for ${this.config}`);
+    return storeFor(this.target, this.databaseUrl);
+  }
+
+  /** A new browser (empty cookie jar, its own address) with the official client in it. */
+  browser(name, { origin = this.appOrigin, cookies = true } = {}) {
+    const browser = new Browser({
+      name,
+      baseURL: this.baseURL,
+      origin,
+      cookies,
+      onExchange: (exchange) => this.exchange(exchange),
+    });
+    this.n.name(browser.address, `address of ${name}`);
+    return browser;
+  }
+
+  /** A fresh address for `label`, observed as `<email:label>`. */
+  email(label) {
+    const address = `${label}-${randomBytes(5).toString("hex")}@example.test`;
+    this.n.name(address, `email:${label}`);
+    return address;
+  }
+
+  /** Run `action` as the step `label`: every exchange it makes is recorded under it. */
+  async step(label, action) {
+    assert.equal(this.current, null, `step "${label}" inside step "${this.current?.step}"`);
+    this.current = { step: label, exchanges: [] };
+    this.steps.push(this.current);
+    try {
+      return await action();
+    } finally {
+      this.current = null;
+    }
+  }
+
+  open() {
+    if (this.current) return this.current;
+    const last = this.steps.at(-1);
+    if (last?.step === "(outside a step)") return last;
+    const loose = { step: "(outside a step)", exchanges: [] };
+    this.steps.push(loose);
+    return loose;
+  }
+
+  exchange(raw) {
+    this.open().exchanges.push(observeExchange(this.n, raw));
+  }
+
+  /** Record a fact that is not an exchange (normalised like a body). */
+  note(key, value) {
+    const step = this.open();
+    step.notes ??= {};
+    step.notes[key] = this.n.value(value);
+  }
+
+  /** Register a value the scenario knows the identity of, e.g. a token read from a cookie. */
+  name(raw, label) {
+    this.n.name(raw, label);
+  }
+
+  /** The `n`-th mail to `to`: its link is noted and returned. */
+  async mail(to, n = 1) {
+    const message = await nthMailTo(env.mailDir(), to, n);
+    const link = linkIn(message);
+    this.note(`mail #${n} to ${this.n.string(to)}`, { link });
+    return { message, link };
+  }
+
+  /**
+   * A deliberate difference between kinds of server: `checks[kind]` asserts what this kind
+   * does; the observation records only the difference's name, which README.md lists under
+   * "Deliberate differences".
+   */
+  async deliberate(name, checks) {
+    const check = checks[this.kind];
+    assert.ok(check, `deliberate difference "${name}" says nothing about target kind "${this.kind}"`);
+    await check();
+    this.note(`deliberate difference`, name);
+  }
+
+  observation() {
+    return { scenario: this.scenario, config: this.config, steps: this.steps };
+  }
+}
+
+async function readJson(path) {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch (error) {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function writeJson(path, value) {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Define a scenario.
+ * @param {string} name       a file name: [a-z0-9-]+
+ * @param {string[]} configs  the server configurations it runs in
+ * @param {(run: Run) => Promise<void>} story
+ */
+export function scenario(name, configs, story) {
+  assert.match(name, /^[a-z0-9-]+$/);
+  for (const config of configs) {
+    test(`${name} [${config}]`, async () => {
+      const targets = env.targets().filter((t) => t.configs[config]);
+      assert.ok(targets.length, `no target serves the ${config} configuration`);
+      const observed = [];
+      for (const target of targets) {
+        const run = new Run(target, config, name);
+        const output = join(env.outDir(), target.name, config, `${name}.json`);
+        try {
+          await story(run);
+        } catch (error) {
+          // What was observed up to the failure, for the developer to read.
+          await writeJson(output, { ...run.observation(), failed: String(error.message) });
+          throw new Error(`${target.name} (${config}) failed; what it saw is in ${output}`, {
+            cause: error,
+          });
+        }
+        const observation = run.observation();
+        await writeJson(output, observation);
+        observed.push({ target, observation });
+      }
+      const [first, ...others] = observed;
+      for (const other of others) {
+        const diffs = differences(first.observation, other.observation);
+        assert.ok(
+          diffs.length === 0,
+          `${name} [${config}]: ${other.target.name} differs from ${first.target.name}:\n` +
+            report(diffs, first.target.name, other.target.name),
+        );
+      }
+      const reference = observed.find((o) => o.target.kind === env.REFERENCE_KIND);
+      if (reference) await checkGolden(config, name, reference.observation);
+    });
+  }
+}
+
+async function checkGolden(config, name, observation) {
+  const path = join(env.GOLDEN_DIR, config, `${name}.json`);
+  if (env.updateGolden()) {
+    await writeJson(path, observation);
+    return;
+  }
+  const golden = await readJson(path);
+  assert.ok(
+    golden !== undefined,
+    `${path} is missing: regenerate the golden observations with COMPAT_UPDATE_GOLDEN=1`,
+  );
+  const diffs = differences(golden, observation);
+  assert.ok(
+    diffs.length === 0,
+    `${name} [${config}]: the reference server's observations differ from ${path}:\n` +
+      report(diffs, "golden", "observed"),
+  );
+}
