@@ -8,11 +8,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::e2e::*;
+use common::mail::*;
 use common::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -23,96 +24,6 @@ const ALL_METHODS: &[&str] = &[
     "--email-verification",
     "required",
 ];
-
-/// A mail sink from tests/data/mail_sinks.py: every message it receives, as JSON, in `dir`.
-struct Sink {
-    _process: Process,
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-fn start_sink(kind: &str) -> Sink {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mail_sinks.py");
-    let process = Process(
-        Command::new(python())
-            .arg(script)
-            .args([kind, &port.to_string()])
-            .arg(dir.path())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the {kind} sink did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Sink {
-        _process: process,
-        dir,
-        port,
-    }
-}
-
-impl Sink {
-    fn all(&self) -> Vec<Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|p| serde_json::from_str(&read(p)).unwrap())
-            .collect()
-    }
-
-    /// SMTP messages whose envelope goes to `to`.
-    fn mail_to(&self, to: &str) -> Vec<Value> {
-        self.all()
-            .into_iter()
-            .filter(|m| m["envelope_to"].as_array().unwrap().contains(&json!(to)))
-            .collect()
-    }
-
-    /// The `n`-th (from 1) message to `to`, waited for: the server sends after answering.
-    fn nth_mail_to(&self, to: &str, n: usize) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(message) = self.mail_to(to).into_iter().nth(n - 1) {
-                return message;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no email #{n} to {to}; received: {:#?}",
-                self.all()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-/// The link in an email: in the text body, and the same in the HTML one.
-fn link_in(message: &Value) -> String {
-    let text = message["text"].as_str().expect("a text part");
-    let link = text
-        .split_whitespace()
-        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-        .unwrap_or_else(|| panic!("no link in {text}"))
-        .to_owned();
-    let html = message["html"].as_str().expect("an HTML part");
-    assert!(
-        html.contains(&format!("href=\"{link}\"")),
-        "the HTML part links to {link}: {html}"
-    );
-    link
-}
-
-fn token_of(link: &str) -> String {
-    link.split_once("token=").unwrap().1.to_owned()
-}
 
 /// The raw token is nowhere in `verifications`; its SHA-256 is, once.
 fn assert_stored_hashed(url: &str, token: &str) {
@@ -147,53 +58,26 @@ fn post_text(url: &str, body: Value) -> (u16, String) {
     }
 }
 
+/// The generated server, and the browser its users sign up in: sign-up leaves a cookie that
+/// lets the same browser's verification link keep the password it chose.
 struct Server {
-    _process: Process,
-    _log_dir: tempfile::TempDir,
-    base: String,
-    log: PathBuf,
+    running: Running,
+    browser: Browser,
 }
 
-/// The generated server on a port chosen here, so AUTH_ISSUER (the base of the emailed
-/// links) is its real address.
 fn serve(binary: &Path, env: &[(&str, String)]) -> Server {
-    let port = free_port();
-    let mut command = Command::new(binary);
-    command
-        .env_clear()
-        .env("PORT", port.to_string())
-        .env("AUTH_ISSUER", format!("http://127.0.0.1:{port}"))
-        .env("RUST_LOG", "info");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    // The server logs to stdout (tracing): keep both streams, the dev mailer's lines included.
-    let log_dir = tempfile::tempdir().unwrap();
-    let log = log_dir.path().join("server.log");
-    let file = std::fs::File::create(&log).unwrap();
-    command.stdout(file.try_clone().unwrap()).stderr(file);
-    let process = Process(command.spawn().unwrap());
-    let base = format!("http://127.0.0.1:{port}/api/auth");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ureq::get(&format!("{base}/health")).call().is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the server did not come up:\n{}",
-            read(&log)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server {
-        _process: process,
-        _log_dir: log_dir,
-        base,
-        log,
-    }
+    let running = common::e2e::serve(binary, env);
+    let browser = Browser::new(Some(&running.origin()));
+    Server { running, browser }
 }
 
 impl Server {
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        self.running.url(path)
+    }
+
+    fn log(&self) -> String {
+        self.running.log()
     }
 
     fn post(&self, path: &str, body: Value) -> (u16, Value) {
@@ -201,22 +85,34 @@ impl Server {
     }
 
     fn sign_up(&self, email: &str, password: &str) -> Value {
-        let (status, body) = self.post(
-            "/signup",
+        let reply = self.browser.post(
+            &self.url("/signup"),
             json!({ "email": email, "password": password, "name": "Mail" }),
         );
-        assert_eq!(status, 201, "{body}");
-        body
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json()
     }
 
     fn sign_in(&self, email: &str, password: &str) -> (u16, Value) {
         self.post("/signin", json!({ "email": email, "password": password }))
     }
-}
 
-/// GET a link as an API client would (JSON answers).
-fn follow(link: &str) -> (u16, Value) {
-    get(link, None)
+    /// Open an emailed link (as an API client: a dead link answers JSON) and, when it opens
+    /// its confirmation page, press the button: POST the token from the sign-up browser.
+    fn follow(&self, link: &str) -> (u16, Value) {
+        let (status, page) = match ureq::get(link).call() {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => (r.status(), r.into_string().unwrap()),
+            Err(err) => panic!("{link}: {err}"),
+        };
+        if status != 200 {
+            return (status, serde_json::from_str(&page).unwrap_or(Value::Null));
+        }
+        let token = token_of(link);
+        assert!(page.contains(&token), "the page posts the token: {page}");
+        let action = link.split('?').next().unwrap();
+        let reply = self.browser.post(action, json!({ "token": token }));
+        (reply.status, reply.json())
+    }
 }
 
 const PASSWORD: &str = "correct horse battery";
@@ -236,7 +132,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
         &url,
     );
-    cargo(&crate_dir, &["test", "--quiet"], &url);
+    crate_tests(&crate_dir, "authgen_e2e_email");
     let binary = target_dir().join("debug/auth-server");
 
     let smtp = start_sink("smtp");
@@ -289,10 +185,10 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         "{link}"
     );
     assert_stored_hashed(&url, &token_of(&link));
-    let (status, body) = follow(&link);
+    let (status, body) = server.follow(&link);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "verified");
-    let (status, body) = follow(&link);
+    let (status, body) = server.follow(&link);
     assert_eq!((status, body["code"].clone()), (400, json!("INVALID_LINK")));
     let (status, first_session) = server.sign_in(&ada, PASSWORD);
     assert_eq!(status, 200, "{first_session}");
@@ -312,8 +208,8 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
     assert_eq!(resend_known.0, 202);
     assert_eq!(resend_known, resend_unknown);
     let new = link_in(&smtp.nth_mail_to(&bob, 2));
-    assert_eq!(follow(&old).0, 400, "only the latest link works");
-    assert_eq!(follow(&new).0, 200);
+    assert_eq!(server.follow(&old).0, 400, "only the latest link works");
+    assert_eq!(server.follow(&new).0, 200);
     assert_eq!(server.sign_in(&bob, PASSWORD).0, 200);
 
     // Password reset: the same answer for an unknown address, a single-use link, and every
@@ -391,29 +287,31 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         "{link}"
     );
     assert_stored_hashed(&url, &token_of(&link));
-    let browser = ureq::AgentBuilder::new().redirects(0).build();
-    let response = browser
-        .get(&link)
-        .set("Accept", "text/html,application/xhtml+xml")
-        .call()
-        .unwrap();
-    assert_eq!(response.status(), 303);
+    let browser = Browser::new(Some(&server.running.origin()));
+    let page = browser.get(&link);
+    assert_eq!(page.status, 200, "the link opens a confirmation page");
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(page.text.contains(&cleo), "{}", page.text);
+    let response = browser.submit(
+        &server.url("/magic-link/verify"),
+        &[("token", &token_of(&link))],
+    );
+    assert_eq!(response.status, 303, "{}", response.text);
     assert_eq!(
         response.header("location"),
         Some("http://app.e2e?signed_in=true")
     );
-    let access = response
-        .all("set-cookie")
-        .into_iter()
-        .find_map(|c| c.strip_prefix("auth_access_token="))
-        .and_then(|c| c.split(';').next())
-        .expect("the access cookie comes with the redirect")
-        .to_owned();
+    let access = browser
+        .cookie("auth_access_token")
+        .expect("the access cookie comes with the redirect");
     let (status, me) = get(&server.url("/me"), Some(&access));
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["email"], cleo.as_str());
     assert_eq!(me["email_verified"], true);
-    let (status, body) = follow(&link);
+    let (status, body) = server.follow(&link);
     assert_eq!(
         (status, body["code"].clone()),
         (400, json!("INVALID_LINK")),
@@ -421,7 +319,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
     );
     // An existing account signs in with the same token pair as a password sign-in.
     server.post("/sign-in/magic-link", json!({ "email": ada }));
-    let (status, signed_in) = follow(&link_in(&smtp.nth_mail_to(&ada, 3)));
+    let (status, signed_in) = server.follow(&link_in(&smtp.nth_mail_to(&ada, 3)));
     assert_eq!(status, 200, "{signed_in}");
     assert_eq!(signed_in["user"]["email"], ada.as_str());
     assert_eq!(signed_in["token_type"], "Bearer");
@@ -452,7 +350,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
         assert!((1..=3600).contains(&retry_after), "{retry_after}");
     }
-    let log = read(&server.log);
+    let log = server.log();
     assert!(
         !log.contains("token="),
         "no link in the log with a provider configured:\n{log}"
@@ -475,7 +373,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
     server.post("/sign-in/magic-link", json!({ "email": bob }));
     let magic = link_in(&smtp.nth_mail_to(&bob, 4));
     std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(follow(&verify).0, 400, "verification link expired");
+    assert_eq!(server.follow(&verify).0, 400, "verification link expired");
     let (status, body) = server.post(
         "/reset-password",
         json!({ "token": reset, "password": "another new passphrase" }),
@@ -485,7 +383,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
         (400, json!("INVALID_LINK")),
         "reset link expired"
     );
-    assert_eq!(follow(&magic).0, 400, "magic link expired");
+    assert_eq!(server.follow(&magic).0, 400, "magic link expired");
     assert_eq!(
         server.sign_in(&bob, PASSWORD).0,
         200,
@@ -534,7 +432,7 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
     server.post("/sign-in/magic-link", json!({ "email": eve }));
     let deadline = Instant::now() + Duration::from_secs(20);
     let logged = loop {
-        let log = read(&server.log);
+        let log = server.log();
         if let Some(line) = log
             .lines()
             .find(|l| l.contains("no email provider configured"))

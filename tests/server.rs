@@ -37,7 +37,7 @@ fn exercise(
         &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
         &url,
     );
-    cargo(&crate_dir, &["test", "--quiet"], &url);
+    crate_tests(&crate_dir, database);
 
     let binary = target_dir().join("debug/auth-server");
     let secret = random_secret();

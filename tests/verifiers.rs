@@ -160,7 +160,10 @@ fn start_api(dir: &Path, package: &str, pythonpath: &str, env: &[(&str, String)]
              def whoami(user: CurrentUser) -> dict[str, str]:\n    \
              return {{\"id\": user.id, \"email\": user.email}}\n\n\n\
              @app.get(\"/admin\", dependencies=[Depends(require_roles(\"admin\"))])\n\
-             def admin() -> dict[str, bool]:\n    return {{\"ok\": True}}\n"
+             def admin() -> dict[str, bool]:\n    return {{\"ok\": True}}\n\n\n\
+             @app.post(\"/notes\")\n\
+             def create_note(user: CurrentUser) -> dict[str, str]:\n    \
+             return {{\"owner\": user.id}}\n"
         ),
     )
     .unwrap();
@@ -322,6 +325,18 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
         ],
     );
     let (user_id, token) = sign_up(&server.base, "grace@example.com");
+    // The backend holds the derived HS256 key, never AUTH_SECRET itself.
+    let key = check(
+        Command::new(&binary)
+            .arg("verifier-key")
+            .env_clear()
+            .env("DATABASE_URL", &database)
+            .env("AUTH_SECRET", &secret)
+            .output()
+            .unwrap(),
+        "verifier-key",
+    );
+    let key = key.trim().to_owned();
     let api = start_api(
         &repo.join("apps/api"),
         "api",
@@ -329,7 +344,8 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
         &[
             ("AUTH_ISSUER", issuer_of(&server)),
             ("AUTH_AUDIENCE", "e2e-api".into()),
-            ("AUTH_SECRET", secret.clone()),
+            ("AUTH_JWT_KEY", key.clone()),
+            ("AUTH_TRUSTED_ORIGINS", "http://localhost:3000".into()),
             ("DATABASE_URL", sqlalchemy_url(&database)),
         ],
     );
@@ -340,25 +356,72 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
     let (status, body, _) = call(&format!("{}/admin", api.base), Some(&token));
     assert_eq!(status, 403, "{body}");
 
-    // Correctly signed with the shared secret, but expired an hour ago.
-    let expired = check(
-        Command::new(python())
-            .arg("-c")
-            .arg(
-                "import jwt, sys, time, uuid\n\
-                 now = int(time.time())\n\
-                 print(jwt.encode({'sub': str(uuid.uuid4()), 'sid': str(uuid.uuid4()),\n\
-                 'jti': str(uuid.uuid4()), 'iat': now - 7200, 'exp': now - 3600,\n\
-                 'iss': sys.argv[1], 'aud': 'e2e-api'}, sys.argv[2], algorithm='HS256'))",
-            )
-            .args([issuer_of(&server), secret.clone()])
-            .output()
-            .unwrap(),
-        "minting an expired token",
-    );
-    let (status, body, _) = call(&whoami, Some(expired.trim()));
+    // Correctly signed with the server's key, but expired an hour ago, not valid for another
+    // hour, or not an access token (no `typ: at+jwt`).
+    let mint = |exp: i64, nbf: i64, typ: &str| {
+        check(
+            Command::new(python())
+                .arg("-c")
+                .arg(
+                    "import jwt, sys, time, uuid\n\
+                     now = int(time.time())\n\
+                     print(jwt.encode({'sub': str(uuid.uuid4()), 'sid': str(uuid.uuid4()),\n\
+                     'jti': str(uuid.uuid4()), 'iat': now - 60, 'exp': now + int(sys.argv[3]),\n\
+                     'nbf': now + int(sys.argv[4]), 'iss': sys.argv[1], 'aud': 'e2e-api'},\n\
+                     sys.argv[2], algorithm='HS256', headers={'typ': sys.argv[5]}))",
+                )
+                .args([issuer_of(&server), key.clone()])
+                .args([exp.to_string(), nbf.to_string(), typ.to_owned()])
+                .output()
+                .unwrap(),
+            "minting a token",
+        )
+        .trim()
+        .to_owned()
+    };
+    let (status, body, _) = call(&whoami, Some(&mint(-3600, -7200, "at+jwt")));
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["detail"]["code"], "TOKEN_EXPIRED");
+    for (name, token) in [
+        ("nbf in an hour", mint(7200, 3600, "at+jwt")),
+        ("typ JWT", mint(600, -60, "JWT")),
+    ] {
+        let (status, body, _) = call(&whoami, Some(&token));
+        assert_eq!(status, 401, "{name}: {body}");
+        assert_eq!(body["detail"]["code"], "INVALID_TOKEN", "{name}");
+    }
+
+    // CSRF: a cookie-authenticated POST counts only from a trusted origin; Bearer needs none.
+    let notes = format!("{}/notes", api.base);
+    let cookie = format!("auth_access_token={token}");
+    for (origin, expected) in [
+        (None, (403, "MISSING_OR_NULL_ORIGIN")),
+        (Some("https://evil.example"), (403, "INVALID_ORIGIN")),
+    ] {
+        let mut request = ureq::post(&notes).set("Cookie", &cookie);
+        if let Some(origin) = origin {
+            request = request.set("Origin", origin);
+        }
+        let (status, body) = answer(&notes, request.call());
+        assert_eq!(
+            (status, body["detail"]["code"].as_str()),
+            (expected.0, Some(expected.1)),
+            "{origin:?}: {body}"
+        );
+    }
+    let trusted = ureq::post(&notes)
+        .set("Cookie", &cookie)
+        .set("Origin", "http://localhost:3000")
+        .call();
+    assert_eq!(answer(&notes, trusted).0, 200);
+    let bearer = ureq::post(&notes)
+        .set("Authorization", &format!("Bearer {token}"))
+        .call();
+    let (status, body) = answer(&notes, bearer);
+    assert_eq!(
+        (status, body["owner"].as_str()),
+        (200, Some(user_id.as_str()))
+    );
 
     // Sign-out is immediate: the same, unexpired access token is refused on the next call.
     let signout = ureq::post(&format!("{}/signout", server.base))
@@ -397,10 +460,11 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
     let routes = repo.join("crates/api/src/routes.rs");
     let source = std::fs::read_to_string(&routes).unwrap().replacen(
         "        .with_state(pool)",
-        "        .route(\"/whoami\", get(whoami))\n        .route(\"/admin\", get(admin))\n        .with_state(pool)",
+        "        .route(\"/whoami\", get(whoami))\n        .route(\"/admin\", get(admin))\n        .route(\"/e2e/notes\", axum::routing::post(e2e_note))\n        .with_state(pool)",
         1,
     ) + "\nasync fn whoami(user: auth_verifier::AuthUser) -> String {\n    user.id.to_string()\n}\n\n\
-         async fn admin(\n    auth_verifier::RequireRole(user, _): auth_verifier::RequireRole<auth_verifier::Admin>,\n) -> String {\n    user.email\n}\n";
+         async fn admin(\n    auth_verifier::RequireRole(user, _): auth_verifier::RequireRole<auth_verifier::Admin>,\n) -> String {\n    user.email\n}\n\n\
+         async fn e2e_note(user: auth_verifier::AuthUser) -> String {\n    user.id.to_string()\n}\n";
     std::fs::write(&routes, source).unwrap();
 
     let database = create_database("authgen_verify_axum");
@@ -433,13 +497,14 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
         .env("DATABASE_URL", &database)
         .env("AUTH_ISSUER", issuer_of(&server))
         .env("AUTH_AUDIENCE", "e2e-api")
+        .env("AUTH_TRUSTED_ORIGINS", "http://localhost:3000")
         .env("AUTH_JWKS_URL", format!("{}/jwks", server.base));
     let base = format!("http://127.0.0.1:{port}");
     let (_api, _log) = spawn_until_healthy(command, &format!("{base}/health"));
 
     assert_eq!(
         text(&format!("{base}/whoami"), Some(&token)),
-        (200, user_id)
+        (200, user_id.clone())
     );
     for bad in [tamper(&token), "not-a-token".to_owned()] {
         let (status, body) = text(&format!("{base}/whoami"), Some(&bad));
@@ -449,4 +514,95 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
     assert_eq!(text(&format!("{base}/whoami"), None).0, 401);
     let (status, body) = text(&format!("{base}/admin"), Some(&token));
     assert_eq!(status, 403, "{body}");
+
+    // CSRF: a cookie-authenticated POST counts only from a trusted origin; Bearer needs none.
+    let notes = format!("{base}/e2e/notes");
+    let cookie = format!("auth_access_token={token}");
+    for (origin, code) in [
+        (None, "MISSING_OR_NULL_ORIGIN"),
+        (Some("https://evil.example"), "INVALID_ORIGIN"),
+    ] {
+        let mut request = ureq::post(&notes).set("Cookie", &cookie);
+        if let Some(origin) = origin {
+            request = request.set("Origin", origin);
+        }
+        let (status, body) = answer(&notes, request.call());
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some(code)),
+            "{origin:?}"
+        );
+    }
+    let trusted = ureq::post(&notes)
+        .set("Cookie", &cookie)
+        .set("Origin", "http://localhost:3000")
+        .call()
+        .unwrap();
+    assert_eq!(trusted.status(), 200);
+    let bearer = ureq::post(&notes)
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    assert_eq!(bearer.into_string().unwrap(), user_id);
+
+    // nbf: a key of our own, published by a stand-in JWKS endpoint, signs a token that is
+    // valid except that it is not valid yet; the same token without `nbf` passes.
+    let jwks_dir = tempfile::tempdir().unwrap();
+    let minted = check(
+        Command::new(python())
+            .arg("-c")
+            .arg(
+                "import base64, json, sys, time, uuid, jwt\n\
+                 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey\n\
+                 from cryptography.hazmat.primitives import serialization\n\
+                 key = Ed25519PrivateKey.generate()\n\
+                 raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)\n\
+                 x = base64.urlsafe_b64encode(raw).rstrip(b'=').decode()\n\
+                 jwk = {'kty': 'OKP', 'crv': 'Ed25519', 'x': x, 'kid': 'stand-in', 'alg': 'EdDSA', 'use': 'sig'}\n\
+                 open(sys.argv[2] + '/jwks', 'w').write(json.dumps({'keys': [jwk]}))\n\
+                 now = int(time.time())\n\
+                 claims = {'sub': str(uuid.uuid4()), 'sid': str(uuid.uuid4()), 'jti': str(uuid.uuid4()),\n\
+                 'iat': now, 'exp': now + 600, 'iss': sys.argv[1], 'aud': 'e2e-api'}\n\
+                 head = {'kid': 'stand-in', 'typ': 'at+jwt'}\n\
+                 print(jwt.encode(claims, key, algorithm='EdDSA', headers=head))\n\
+                 print(jwt.encode(claims | {'nbf': now + 3600}, key, algorithm='EdDSA', headers=head))",
+            )
+            .arg(issuer_of(&server))
+            .arg(jwks_dir.path())
+            .output()
+            .unwrap(),
+        "minting with a stand-in key",
+    );
+    let (control, early) = minted.trim().split_once('\n').unwrap();
+    let jwks_port = free_port();
+    let mut stand_in = Command::new(python());
+    stand_in
+        .args([
+            "-m",
+            "http.server",
+            &jwks_port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .arg("--directory")
+        .arg(jwks_dir.path());
+    let (_jwks, _) = spawn_until_healthy(stand_in, &format!("http://127.0.0.1:{jwks_port}/jwks"));
+    let port = free_port();
+    let mut command = Command::new(&api_binary);
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &database)
+        .env("AUTH_ISSUER", issuer_of(&server))
+        .env("AUTH_AUDIENCE", "e2e-api")
+        .env(
+            "AUTH_JWKS_URL",
+            format!("http://127.0.0.1:{jwks_port}/jwks"),
+        );
+    let other = format!("http://127.0.0.1:{port}");
+    let (_api, _log) = spawn_until_healthy(command, &format!("{other}/health"));
+    assert_eq!(text(&format!("{other}/whoami"), Some(control)).0, 200);
+    let (status, body) = text(&format!("{other}/whoami"), Some(early));
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("INVALID_TOKEN"), "{body}");
 }

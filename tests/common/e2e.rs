@@ -62,6 +62,13 @@ pub fn cargo(dir: &Path, args: &[&str], database_url: &str) {
     );
 }
 
+/// The generated crate's own tests, on a database of their own: they sign with test-only key
+/// material, which a server started later on the same database must not find in `jwks`.
+pub fn crate_tests(dir: &Path, database: &str) {
+    let url = create_database(&format!("{database}_crate_tests"));
+    cargo(dir, &["test", "--quiet"], &url);
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -193,4 +200,151 @@ pub fn psql(url: &str, sql: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// The generated server on a port chosen here, with AUTH_ISSUER its real address (the base
+/// of the links it emails) unless `env` names one; stdout and stderr go to its log.
+pub fn serve(binary: &Path, env: &[(&str, String)]) -> Running {
+    let port = free_port();
+    let mut command = Command::new(binary);
+    command
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("AUTH_ISSUER", format!("http://127.0.0.1:{port}"))
+        .env("RUST_LOG", "info");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let log = tempfile_path("authgen-server", "log");
+    let file = std::fs::File::create(&log).unwrap();
+    command.stdout(file.try_clone().unwrap()).stderr(file);
+    let process = Process(command.spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}/api/auth");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ureq::get(&format!("{base}/health")).call().is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not come up:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Running { process, base, log }
+}
+
+impl Running {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `http://127.0.0.1:PORT`: the origin of the pages this server serves itself.
+    pub fn origin(&self) -> String {
+        self.base.trim_end_matches("/api/auth").to_owned()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// An answer, whatever its status: status, headers and body text.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+}
+
+impl Reply {
+    /// The answer to `url`, 4xx and 5xx included (ureq reports those as errors).
+    pub fn of(url: &str, result: Result<ureq::Response, ureq::Error>) -> Reply {
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(err) => panic!("{url}: {err}"),
+        };
+        let mut headers = Vec::new();
+        let mut names = response.headers_names();
+        names.sort();
+        names.dedup();
+        for name in names {
+            for value in response.all(&name) {
+                headers.push((name.to_ascii_lowercase(), value.to_owned()));
+            }
+        }
+        Reply {
+            status: response.status(),
+            headers,
+            text: response.into_string().unwrap_or_default(),
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    pub fn code(&self) -> Value {
+        self.json()["code"].clone()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// A browser: its own cookie jar, the Origin a page on `origin` would send with every
+/// request that is not a GET, and no redirects followed.
+pub struct Browser {
+    agent: ureq::Agent,
+    origin: Option<String>,
+}
+
+impl Browser {
+    pub fn new(origin: Option<&str>) -> Browser {
+        Browser {
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            origin: origin.map(str::to_owned),
+        }
+    }
+
+    fn with_origin(&self, request: ureq::Request) -> ureq::Request {
+        match &self.origin {
+            Some(origin) => request.set("Origin", origin),
+            None => request,
+        }
+    }
+
+    pub fn get(&self, url: &str) -> Reply {
+        let request = self.agent.get(url).set("Accept", "text/html");
+        Reply::of(url, request.call())
+    }
+
+    pub fn post(&self, url: &str, body: Value) -> Reply {
+        let request = self.with_origin(self.agent.post(url));
+        Reply::of(url, request.send_json(body))
+    }
+
+    /// Submit a form, as a page's button does.
+    pub fn submit(&self, url: &str, fields: &[(&str, &str)]) -> Reply {
+        let request = self.with_origin(self.agent.post(url));
+        Reply::of(url, request.send_form(fields))
+    }
+
+    /// The value of the cookie `name` in the jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.agent
+            .cookie_store()
+            .iter_any()
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_owned())
+    }
 }

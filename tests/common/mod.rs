@@ -9,6 +9,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 
 pub mod e2e;
+pub mod mail;
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
