@@ -17,6 +17,14 @@ pub fn answers(ws: &Workspace) -> Option<(Answers, Rc<SourceFile>)> {
     Some((answers, file))
 }
 
+/// `.authgen/manifest.toml` at the root, when it exists and parses. Read from disk: the walk
+/// skips `.authgen/`, which holds nothing to check.
+pub fn manifest(ws: &Workspace) -> Option<crate::manifest::Manifest> {
+    crate::manifest::Manifest::read(ws.root())
+        .ok()
+        .filter(|m| *m != crate::manifest::Manifest::default())
+}
+
 /// A `betterAuth({...})` call's options object.
 pub struct BetterAuthConfig {
     pub file: Rc<SourceFile>,
@@ -81,11 +89,7 @@ pub fn authgen_server_dirs(ws: &Workspace) -> Vec<String> {
     if let Some(dir) = answers(ws).and_then(|(a, _)| a.auth_dir) {
         dirs.push(dir);
     }
-    let manifest_dir = ws
-        .source(".authgen/manifest.toml")
-        .and_then(|m| toml::from_str::<toml::Table>(&m.text).ok())
-        .and_then(|t| t.get("auth_dir")?.as_str().map(str::to_owned));
-    dirs.extend(manifest_dir);
+    dirs.extend(manifest(ws).and_then(|m| m.auth_dir));
     for config in ws.named("config.rs") {
         let src = crate::discover::parent(config);
         if crate::discover::file_name(src) != "src" {

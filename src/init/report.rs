@@ -1,5 +1,5 @@
-//! What authgen tells the user: the discovered facts, the answers, the plan and the summary.
-//! (The documentation files themselves are templates under templates/docs.)
+//! The init report: what `authgen init` tells the user — the discovered facts, the answers,
+//! the plan and the summary. (The generated documentation is templates under templates/docs.)
 
 use std::io::{self, Write};
 

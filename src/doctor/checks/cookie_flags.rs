@@ -57,43 +57,48 @@ impl Check for CookieFlags {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for config in facts::better_auth_configs(ws) {
-            if is_test_path(&config.file.rel) {
-                continue;
-            }
-            if let Some(object) = config.node() {
-                better_auth(&config.file, object, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if !is_test_path(&file.rel)
-                && ["sameSite", "secure", "httpOnly"]
-                    .iter()
-                    .any(|w| file.text.contains(w))
-            {
-                js_cookie_calls(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if !is_test_path(&file.rel)
-                && (file.text.contains("set_cookie") || file.text.contains("delete_cookie"))
-            {
-                python(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if !is_test_path(&file.rel)
-                && (file.text.contains("same_site")
-                    || file.text.contains("http_only")
-                    || file.text.contains("secure"))
-            {
-                rust(&file, out);
-            }
-        }
-        generated_server(ws, out);
-        Ok(())
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
     }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for config in facts::better_auth_configs(ws) {
+        if is_test_path(&config.file.rel) {
+            continue;
+        }
+        if let Some(object) = config.node() {
+            better_auth(&config.file, object, out);
+        }
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        if !is_test_path(&file.rel)
+            && ["sameSite", "secure", "httpOnly"]
+                .iter()
+                .any(|w| file.text.contains(w))
+        {
+            js_cookie_calls(&file, out);
+        }
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if !is_test_path(&file.rel)
+            && (file.text.contains("set_cookie") || file.text.contains("delete_cookie"))
+        {
+            python(&file, out);
+        }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if !is_test_path(&file.rel)
+            && (file.text.contains("same_site")
+                || file.text.contains("http_only")
+                || file.text.contains("secure"))
+        {
+            rust(&file, out);
+        }
+    }
+    generated_server(ws, out);
 }
 
 /// Whether a cookie name (or the constant or expression naming it) looks like an auth cookie:

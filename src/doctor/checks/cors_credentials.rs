@@ -45,37 +45,42 @@ impl Check for CorsCredentials {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let answers = facts::answers(ws).map(|(answers, _)| answers);
-        let origins: Vec<String> = answers
-            .as_ref()
-            .and_then(|a| a.cors_origins.clone())
-            .unwrap_or_default()
-            .iter()
-            .map(|o| normalize(o).to_owned())
-            .filter(|o| !o.is_empty() && o != "*")
-            .collect();
-        for file in ws.sources_in(&[Lang::Python]) {
-            if file.text.contains("CORSMiddleware") {
-                starlette(&file, &origins, out);
-            }
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let answers = facts::answers(ws).map(|(answers, _)| answers);
+    let origins: Vec<String> = answers
+        .as_ref()
+        .and_then(|a| a.cors_origins.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| normalize(o).to_owned())
+        .filter(|o| !o.is_empty() && o != "*")
+        .collect();
+    for file in ws.sources_in(&[Lang::Python]) {
+        if file.text.contains("CORSMiddleware") {
+            starlette(&file, &origins, out);
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if file.text.contains("cors") {
-                js_cors(&file, &origins, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        if file.text.contains("cors") {
+            js_cors(&file, &origins, out);
         }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if file.text.contains("CorsLayer") {
-                tower(&file, &origins, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if file.text.contains("CorsLayer") {
+            tower(&file, &origins, out);
         }
-        if let Some(auth_dir) = answers.as_ref().and_then(|a| a.auth_dir.clone()) {
-            if !origins.is_empty() {
-                server_env(ws, auth_dir.trim_matches('/'), &origins, out);
-            }
+    }
+    if let Some(auth_dir) = answers.as_ref().and_then(|a| a.auth_dir.clone()) {
+        if !origins.is_empty() {
+            server_env(ws, auth_dir.trim_matches('/'), &origins, out);
         }
-        Ok(())
     }
 }
 
@@ -797,7 +802,7 @@ mod tests {
             .collect();
         edits.sort_by_key(|e| (e.start, e.end));
         for edit in edits.iter().rev() {
-            fixed.replace_range(edit.start..edit.end, &edit.text);
+            fixed.replace_range(edit.start..edit.end, &edit.text());
         }
         (out, fixed)
     }

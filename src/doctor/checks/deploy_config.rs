@@ -41,31 +41,36 @@ impl Check for DeployConfig {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let base = facts::answers(ws)
-            .and_then(|(answers, _)| answers.base_path)
-            .filter(|b| b.starts_with('/') && b.len() > 1)
-            .unwrap_or_else(|| "/api/auth".to_owned());
-        let base = base.trim_end_matches('/').to_owned();
-        for rel in ws.named("vercel.json") {
-            if let Some(file) = ws.source(rel) {
-                vercel(&file, &base, out);
-            }
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let base = facts::answers(ws)
+        .and_then(|(answers, _)| answers.base_path)
+        .filter(|b| b.starts_with('/') && b.len() > 1)
+        .unwrap_or_else(|| "/api/auth".to_owned());
+    let base = base.trim_end_matches('/').to_owned();
+    for rel in ws.named("vercel.json") {
+        if let Some(file) = ws.source(rel) {
+            vercel(&file, &base, out);
         }
-        for file in ws.sources_in(&[Lang::Dockerfile]) {
-            dockerfile(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::Dockerfile]) {
+        dockerfile(&file, out);
+    }
+    for rel in ws.named("fly.toml") {
+        if let Some(file) = ws.source(rel) {
+            fly(ws, &file, out);
         }
-        for rel in ws.named("fly.toml") {
-            if let Some(file) = ws.source(rel) {
-                fly(ws, &file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Yaml]) {
+        if is_compose_file(file.name()) {
+            compose(&file, out);
         }
-        for file in ws.sources_in(&[Lang::Yaml]) {
-            if is_compose_file(file.name()) {
-                compose(&file, out);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -337,7 +342,7 @@ fn vercel(file: &Rc<SourceFile>, base: &str, out: &mut Vec<Finding>) {
             Some((at, edit, _)) => {
                 let text = file.node_text(auth.node);
                 let local = edit.start - at;
-                format!("{}{}{}", &text[..local], edit.text, &text[local..])
+                format!("{}{}{}", &text[..local], edit.text(), &text[local..])
             }
             None => file.node_text(auth.node).to_owned(),
         };

@@ -45,32 +45,37 @@ impl Check for EmailService {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let configs: Vec<facts::BetterAuthConfig> = facts::better_auth_configs(ws)
-            .into_iter()
-            .filter(|c| !is_test_path(&c.file.rel))
-            .collect();
-        let mut sends_mail = false;
-        let mut reset_missing_everywhere = !configs.is_empty();
-        for config in &configs {
-            let Some(object) = config.node() else {
-                reset_missing_everywhere = false;
-                continue;
-            };
-            let facts = options(&config.file, object);
-            sends_mail |= facts.sends_mail;
-            reset_missing_everywhere &= facts.reset_missing;
-            verification_without_sender(&config.file, object, &facts, out);
-        }
-        if reset_missing_everywhere {
-            reset_calls(ws, out);
-        }
-        if sends_mail {
-            providers(ws, out);
-        }
-        authgen_server(ws, out);
-        Ok(())
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
     }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let configs: Vec<facts::BetterAuthConfig> = facts::better_auth_configs(ws)
+        .into_iter()
+        .filter(|c| !is_test_path(&c.file.rel))
+        .collect();
+    let mut sends_mail = false;
+    let mut reset_missing_everywhere = !configs.is_empty();
+    for config in &configs {
+        let Some(object) = config.node() else {
+            reset_missing_everywhere = false;
+            continue;
+        };
+        let facts = options(&config.file, object);
+        sends_mail |= facts.sends_mail;
+        reset_missing_everywhere &= facts.reset_missing;
+        verification_without_sender(&config.file, object, &facts, out);
+    }
+    if reset_missing_everywhere {
+        reset_calls(ws, out);
+    }
+    if sends_mail {
+        providers(ws, out);
+    }
+    authgen_server(ws, out);
 }
 
 /// What one options object says about email.

@@ -2,14 +2,14 @@
 //! exposed to browsers, different between issuer and verifier (HS256), or written into
 //! source and deploy files.
 //!
-//! Fixes write [`secret::FRESH_MARKER`]; the fix writer replaces it with one fresh secret per
+//! Fixes write a [`Content::fresh_secret`]; the fix writer generates one fresh secret per
 //! run, so every fix of a run writes the same value and no report ever shows it.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::doctor::facts;
-use crate::doctor::finding::{Edit, Finding, Fix, Severity};
+use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
 use crate::doctor::syntax::{arguments, callee, nodes_of, property_pair, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
 use crate::secret::{self, SECRET_KEYS};
@@ -25,47 +25,62 @@ impl Check for EnvSecrets {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let fresh = secret::FRESH_MARKER.to_owned();
-        let env_files = facts::all_env_files(ws);
-        let mut defined: BTreeSet<String> = BTreeSet::new();
-        for file in &env_files {
-            let template = is_env_template(file.name());
-            for entry in file.env() {
-                defined.insert(entry.key.clone());
-                if is_public(&entry.key) && entry.key.contains("SECRET") && !entry.value.is_empty()
-                {
-                    let line = whole_line(file, entry.line.clone());
-                    out.push(
-                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is a secret exposed to the browser: bundlers inline every {} variable into client JavaScript", entry.key, public_prefix(&entry.key)))
-                            .help("keep the secret server-side under a name without the public prefix, and rotate it: it has been shipped to browsers")
-                            .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
-                    );
-                }
-                if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
-                    continue;
-                }
-                if entry.value.is_empty() {
-                    out.push(
-                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is empty: the server refuses to start or signs with an empty key", entry.key))
-                            .help("run `authgen secret --write`, or `authgen doctor --fix`")
-                            .fix(Fix::safe("write a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
-                    );
-                } else if let Some(why) = secret::weakness(&entry.value) {
-                    out.push(
-                        Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
-                            .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
-                            .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
-                    );
-                }
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let fresh = Content::fresh_secret("", "");
+    let env_files = facts::all_env_files(ws);
+    let mut defined: BTreeSet<String> = BTreeSet::new();
+    for file in &env_files {
+        let template = is_env_template(file.name());
+        for entry in file.env() {
+            defined.insert(entry.key.clone());
+            if is_public(&entry.key) && entry.key.contains("SECRET") && !entry.value.is_empty() {
+                let line = whole_line(file, entry.line.clone());
+                out.push(
+                    Finding::new(ID, file, entry.key_span.clone(), format!("{} is a secret exposed to the browser: bundlers inline every {} variable into client JavaScript", entry.key, public_prefix(&entry.key)))
+                        .help("keep the secret server-side under a name without the public prefix, and rotate it: it has been shipped to browsers")
+                        .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
+                );
+            }
+            if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
+                continue;
+            }
+            if entry.value.is_empty() {
+                out.push(
+                    Finding::new(
+                        ID,
+                        file,
+                        entry.key_span.clone(),
+                        format!(
+                            "{} is empty: the server refuses to start or signs with an empty key",
+                            entry.key
+                        ),
+                    )
+                    .help("run `authgen secret --write`, or `authgen doctor --fix`")
+                    .fix(Fix::safe(
+                        "write a fresh 32-byte secret",
+                        vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
+                    )),
+                );
+            } else if let Some(why) = secret::weakness(&entry.value) {
+                out.push(
+                    Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
+                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
+                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                );
             }
         }
-        mismatch(ws, out);
-        deploy_files(ws, &mut defined, out);
-        literals(ws, out);
-        missing(ws, &defined, &fresh, out);
-        Ok(())
     }
+    mismatch(ws, out);
+    deploy_files(ws, &mut defined, out);
+    literals(ws, out);
+    missing(ws, &defined, out);
 }
 
 fn is_public(key: &str) -> bool {
@@ -117,7 +132,7 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let fresh = secret::FRESH_MARKER;
+    let fresh = Content::fresh_secret("", "");
     for name in [".env", ".env.local", ".env.production"] {
         let issuer = ws.source(&crate::discover::join_rel(auth_dir, name));
         let verifier = ws.source(&crate::discover::join_rel(backend_dir, name));
@@ -139,8 +154,8 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
                 .fix(Fix::unsafe_(
                     "write one fresh secret to both sides",
                     vec![
-                        Edit::replace(&issuer, a.value_span.clone(), fresh),
-                        Edit::replace(&verifier, b.value_span.clone(), fresh),
+                        Edit::replace(&issuer, a.value_span.clone(), fresh.clone()),
+                        Edit::replace(&verifier, b.value_span.clone(), fresh.clone()),
                     ],
                 )),
         );
@@ -430,7 +445,7 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
     }
 }
 
-fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Vec<Finding>) {
+fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
     for file in ws.sources_in(&[
         Lang::TypeScript,
         Lang::Tsx,
@@ -456,14 +471,15 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Ve
                         } else {
                             "\n"
                         };
-                        Edit::insert(f, f.text.len(), format!("{sep}{key}={fresh}\n"))
+                        Edit::insert(
+                            f,
+                            f.text.len(),
+                            Content::fresh_secret(format!("{sep}{key}="), "\n"),
+                        )
                     }
-                    None => Edit {
-                        file: env.clone(),
-                        start: 0,
-                        end: 0,
-                        text: format!("{key}={fresh}\n"),
-                    },
+                    None => {
+                        Edit::create(env.clone(), Content::fresh_secret(format!("{key}="), "\n"))
+                    }
                 };
                 Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
             };

@@ -72,33 +72,38 @@ impl Check for EsmModule {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let manifests: Vec<String> = ws.named("package.json").cloned().collect();
-        for rel in &manifests {
-            let Some(manifest) = ws.source(rel) else {
-                continue;
-            };
-            let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&manifest.text) else {
-                continue;
-            };
-            let dir = manifest.dir().to_owned();
-            let sources = package_sources(ws, &dir, &manifests);
-            if !checked(&json, &sources) {
-                continue;
-            }
-            let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
-            let tsconfig = ws.source(&tsconfig_rel);
-            let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
-            let ty = json.get("type").and_then(Value::as_str);
-            if ty != Some("module") {
-                let node_module = tsconfig.as_ref().is_some_and(|t| node_module(t));
-                package_finding(&manifest, &sources, emits_cjs.is_some(), node_module, out);
-            }
-            if let (Some(tsconfig), Some(module)) = (tsconfig, emits_cjs) {
-                tsconfig_finding(&tsconfig, module, out);
-            }
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let manifests: Vec<String> = ws.named("package.json").cloned().collect();
+    for rel in &manifests {
+        let Some(manifest) = ws.source(rel) else {
+            continue;
+        };
+        let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&manifest.text) else {
+            continue;
+        };
+        let dir = manifest.dir().to_owned();
+        let sources = package_sources(ws, &dir, &manifests);
+        if !checked(&json, &sources) {
+            continue;
         }
-        Ok(())
+        let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
+        let tsconfig = ws.source(&tsconfig_rel);
+        let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
+        let ty = json.get("type").and_then(Value::as_str);
+        if ty != Some("module") {
+            let node_module = tsconfig.as_ref().is_some_and(|t| node_module(t));
+            package_finding(&manifest, &sources, emits_cjs.is_some(), node_module, out);
+        }
+        if let (Some(tsconfig), Some(module)) = (tsconfig, emits_cjs) {
+            tsconfig_finding(&tsconfig, module, out);
+        }
     }
 }
 
@@ -503,7 +508,7 @@ mod tests {
         let object = json_object(&file).unwrap();
         let edit = type_module_edit(&file, object).unwrap();
         let mut new = text.to_owned();
-        new.replace_range(edit.start..edit.end, &edit.text);
+        new.replace_range(edit.start..edit.end, &edit.text());
         new
     }
 

@@ -27,24 +27,29 @@ impl Check for InetColumn {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for file in ws.sources_in(&[Lang::Sql]) {
-            sql(ws, &file, out);
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for file in ws.sources_in(&[Lang::Sql]) {
+        sql(ws, &file, out);
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if file.text.contains("INET") {
+            python(ws, &file, out);
         }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if file.text.contains("INET") {
-                python(ws, &file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::JavaScript]) {
+        if file.text.contains("inet(") {
+            drizzle(&file, out);
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::JavaScript]) {
-            if file.text.contains("inet(") {
-                drizzle(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Prisma]) {
-            prisma(&file, out);
-        }
-        Ok(())
+    }
+    for file in ws.sources_in(&[Lang::Prisma]) {
+        prisma(&file, out);
     }
 }
 

@@ -44,29 +44,34 @@ impl Check for JwtVerification {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let pinned = facts::answers(ws)
-            .and_then(|(answers, _)| answers.algorithm)
-            .map(|algorithm| match algorithm {
-                Algorithm::Eddsa => "EdDSA",
-                Algorithm::Hs256 => "HS256",
-            });
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel)
-                || !(file.text.contains("jwt") || file.text.contains("jose"))
-            {
-                continue;
-            }
-            jose_imports(&file, out);
-            python(&file, pinned, out);
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let pinned = facts::answers(ws)
+        .and_then(|(answers, _)| answers.algorithm)
+        .map(|algorithm| match algorithm {
+            Algorithm::Eddsa => "EdDSA",
+            Algorithm::Hs256 => "HS256",
+        });
+    for file in ws.sources_in(&[Lang::Python]) {
+        if syntax::is_test_path(&file.rel)
+            || !(file.text.contains("jwt") || file.text.contains("jose"))
+        {
+            continue;
         }
-        declared_jose(ws, out);
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if !syntax::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
-                rust(&file, out);
-            }
+        jose_imports(&file, out);
+        python(&file, pinned, out);
+    }
+    declared_jose(ws, out);
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if !syntax::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
+            rust(&file, out);
         }
-        Ok(())
     }
 }
 

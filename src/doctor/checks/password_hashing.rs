@@ -49,40 +49,44 @@ impl Check for PasswordHashing {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            python(&file, out);
-            comparisons(&file, out);
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for file in ws.sources_in(&[Lang::Python]) {
+        if syntax::is_test_path(&file.rel) {
+            continue;
         }
-        for dep in facts::python_dependencies(ws) {
-            if dep.name == "passlib" {
-                out.push(
-                    Finding::new(ID, &dep.file, dep.span.clone(), PASSLIB_DECLARED)
-                        .help(PASSLIB_HELP),
-                );
-            }
+        python(&file, out);
+        comparisons(&file, out);
+    }
+    for dep in facts::python_dependencies(ws) {
+        if dep.name == "passlib" {
+            out.push(
+                Finding::new(ID, &dep.file, dep.span.clone(), PASSLIB_DECLARED).help(PASSLIB_HELP),
+            );
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            let lower = file.text.to_ascii_lowercase();
-            if syntax::is_test_path(&file.rel)
-                || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
-            {
-                continue;
-            }
-            javascript(&file, out);
-            comparisons(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        let lower = file.text.to_ascii_lowercase();
+        if syntax::is_test_path(&file.rel)
+            || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
+        {
+            continue;
         }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            rust(&file, out);
-            comparisons(&file, out);
+        javascript(&file, out);
+        comparisons(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if syntax::is_test_path(&file.rel) {
+            continue;
         }
-        Ok(())
+        rust(&file, out);
+        comparisons(&file, out);
     }
 }
 

@@ -42,23 +42,28 @@ impl Check for RouteOrder {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if file.text.contains("toNodeHandler") {
-                express(&file, out);
-            }
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        if file.text.contains("toNodeHandler") {
+            express(&file, out);
         }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if file.text.contains("fastapi") && file.text.contains('@') {
-                fastapi(&file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if file.text.contains("fastapi") && file.text.contains('@') {
+            fastapi(&file, out);
         }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if file.text.contains("layer(") && file.text.contains("axum") {
-                axum(&file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if file.text.contains("layer(") && file.text.contains("axum") {
+            axum(&file, out);
         }
-        Ok(())
     }
 }
 
@@ -1079,7 +1084,7 @@ mod tests {
         let mut edits = fix.edits.clone();
         edits.sort_by_key(|e| (e.start, e.end));
         for edit in edits.iter().rev() {
-            new.replace_range(edit.start..edit.end, &edit.text);
+            new.replace_range(edit.start..edit.end, &edit.text());
         }
         new
     }

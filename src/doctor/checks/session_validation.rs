@@ -6,8 +6,8 @@
 //!   (also the generated settings' default when the backend does not set it),
 //!   `AUTH_JWKS_URL`'s path (EdDSA) and `AUTH_COOKIE_NAME`, compared with what the server in
 //!   the same environment issues (its env file of the same name; for development, its
-//!   `.env`, else `.env.example`, else the defaults in its `src/config.rs`). Safe fix: the
-//!   server's value.
+//!   `.env`, else `.env.example`, else the defaults `authgen init` recorded in
+//!   `.authgen/manifest.toml`). Safe fix: the server's value.
 //! - Better Auth ↔ a hand-written Python verifier: PyJWT's `jwt.decode` keyed with
 //!   `BETTER_AUTH_SECRET` (the jwt plugin signs with asymmetric keys; no fix); a
 //!   `PyJWKClient` pointed at the Better Auth server (same origin as its base URL, or under
@@ -28,7 +28,7 @@ use tree_sitter::Node;
 use url::Url;
 
 use crate::configure::Algorithm;
-use crate::discover::{join_rel, parent};
+use crate::discover::parent;
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
 use crate::doctor::syntax::{
@@ -36,6 +36,7 @@ use crate::doctor::syntax::{
     string_value,
 };
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace, is_env_template};
+use crate::manifest::{MANIFEST_PATH, ServerFacts};
 
 use super::Check;
 use super::jwt_verification::{decode_call, jwt_names, py_resolve, string_list};
@@ -49,19 +50,24 @@ impl Check for SessionValidation {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        authgen(ws, out);
-        let issuers = better_auth_issuers(ws);
-        if issuers.is_empty() {
-            return Ok(());
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        check(ws, &mut out);
+        out
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    authgen(ws, out);
+    let issuers = better_auth_issuers(ws);
+    if issuers.is_empty() {
+        return;
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if syntax::is_test_path(&file.rel) {
+            continue;
         }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            python_verifier(ws, &file, &issuers, out);
-        }
-        Ok(())
+        python_verifier(ws, &file, &issuers, out);
     }
 }
 
@@ -100,39 +106,12 @@ fn plain(entry: &EnvEntry) -> Option<&str> {
     (!value.is_empty() && !value.contains("${")).then_some(value)
 }
 
-/// The default a generated `config.rs` gives `key`: `var("KEY").unwrap_or_else(|| "x"...)`,
-/// or `|| NAME.to_owned()` with `const NAME: &str = "x";`.
-fn config_default(config: &str, key: &str) -> Option<String> {
-    let at = config.find(&format!("var(\"{key}\")"))?;
-    let line = config[at..].lines().next()?;
-    let rest = &line[line.find("|| ")? + 3..];
-    if let Some(literal) = rest.strip_prefix('"') {
-        return Some(literal[..literal.find('"')?].to_owned());
-    }
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-        .collect();
-    let declaration = format!("const {name}: &str = \"");
-    let value = &config[config.find(&declaration)? + declaration.len()..];
-    Some(value[..value.find('"')?].to_owned())
-}
-
-/// `pub const ACCESS_COOKIE: &str = "...";` in the generated `src/auth.rs`.
-fn access_cookie(auth_rs: &str) -> Option<String> {
-    let at = auth_rs.find("const ACCESS_COOKIE: &str = \"")?;
-    let rest = &auth_rs[at + "const ACCESS_COOKIE: &str = \"".len()..];
-    Some(rest[..rest.find('"')?].to_owned())
-}
-
 fn issued(
-    ws: &Workspace,
-    server_dir: &str,
+    server: &ServerFacts,
     env: Option<&SourceFile>,
     port: u16,
     algorithm: Option<Algorithm>,
 ) -> Option<Issued> {
-    let config = ws.source(&join_rel(server_dir, "src/config.rs"))?;
     let value = |key: &str| {
         env.and_then(|e| e.env_value(key))
             .and_then(|entry| plain(entry).map(str::to_owned))
@@ -146,23 +125,19 @@ fn issued(
     }
     let port = value("PORT").and_then(|p| p.parse().ok()).unwrap_or(port);
     let issuer = value("AUTH_ISSUER").unwrap_or_else(|| format!("http://localhost:{port}"));
-    let audience = value("AUTH_AUDIENCE").or_else(|| config_default(&config.text, "AUTH_AUDIENCE"));
-    let base_path =
-        value("AUTH_BASE_PATH").or_else(|| config_default(&config.text, "AUTH_BASE_PATH"));
+    let audience = value("AUTH_AUDIENCE").unwrap_or_else(|| server.audience.clone());
+    let base_path = value("AUTH_BASE_PATH").unwrap_or_else(|| server.base_path.clone());
     let jwks_path = match algorithm {
-        Some(Algorithm::Eddsa) => base_path.map(|b| format!("{}/jwks", b.trim_end_matches('/'))),
+        Some(Algorithm::Eddsa) => Some(format!("{}/jwks", base_path.trim_end_matches('/'))),
         _ => None,
     };
-    let cookie = ws
-        .source(&join_rel(server_dir, "src/auth.rs"))
-        .and_then(|f| access_cookie(&f.text));
     Some(Issued {
         issuer,
-        audience,
+        audience: Some(audience),
         jwks_path,
-        cookie,
+        cookie: Some(server.access_cookie.clone()),
         source: env.map_or_else(
-            || format!("{} defaults", join_rel(server_dir, "src/config.rs")),
+            || format!("its defaults, recorded in {MANIFEST_PATH}"),
             |e| e.rel.clone(),
         ),
     })
@@ -207,6 +182,10 @@ fn authgen(ws: &Workspace, out: &mut Vec<Finding>) {
     let Some(server_dir) = facts::authgen_server_dirs(ws).into_iter().next() else {
         return;
     };
+    // What the server issues is recorded by `authgen init`; without it nothing is compared.
+    let Some(server) = facts::manifest(ws).and_then(|m| m.server) else {
+        return;
+    };
     if server_dir == backend_dir {
         return;
     }
@@ -225,13 +204,7 @@ fn authgen(ws: &Workspace, out: &mut Vec<Finding>) {
                 .or_else(|| find(".env.example")),
             None => continue, // another environment the server has no file for
         };
-        let Some(issued) = issued(
-            ws,
-            &server_dir,
-            server_env.as_deref(),
-            port,
-            answers.algorithm,
-        ) else {
+        let Some(issued) = issued(&server, server_env.as_deref(), port, answers.algorithm) else {
             continue;
         };
         compare(ws, &backend_env, backend_dir, &issued, out);
@@ -917,29 +890,6 @@ fn quoted_for(file: &SourceFile, node: Node<'_>, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generated_config_defaults() {
-        let config = "            base_path: var(\"AUTH_BASE_PATH\").unwrap_or_else(|| \"/api/auth\".to_owned()),\n            audience: var(\"AUTH_AUDIENCE\").unwrap_or_else(|| \"shop-api\".to_owned()),\n";
-        assert_eq!(
-            config_default(config, "AUTH_AUDIENCE").as_deref(),
-            Some("shop-api")
-        );
-        assert_eq!(
-            config_default(config, "AUTH_BASE_PATH").as_deref(),
-            Some("/api/auth")
-        );
-        assert_eq!(config_default(config, "AUTH_ISSUER"), None);
-        let config = "const DEFAULT_AUDIENCE: &str = \"a-long-project-name-api\";\n            audience: var(\"AUTH_AUDIENCE\").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),\n";
-        assert_eq!(
-            config_default(config, "AUTH_AUDIENCE").as_deref(),
-            Some("a-long-project-name-api")
-        );
-        assert_eq!(
-            access_cookie("pub const ACCESS_COOKIE: &str = \"auth_access_token\";").as_deref(),
-            Some("auth_access_token")
-        );
-    }
 
     #[test]
     fn origins() {
