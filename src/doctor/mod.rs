@@ -7,11 +7,13 @@
 
 pub mod checks;
 pub mod command;
+pub mod edits;
 pub mod facts;
 pub mod finding;
 pub mod fix;
+pub mod lang;
 pub mod report;
-pub mod syntax;
+
 pub mod workspace;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,48 +1,23 @@
 //! `cookie-flags`: auth cookies with flags browsers reject, or that never arrive.
 //!
-//! - Better Auth (tree-sitter over the `betterAuth({...})` options): `sameSite: "none"` in
-//!   `advanced.defaultCookieAttributes` or `advanced.cookies.<name>.attributes` while neither
-//!   that object, the defaults nor `advanced.useSecureCookies` turn `secure` on (safe fix:
-//!   add `secure: true`, or turn a literal `secure: false` into `true`); a literal
-//!   `secure: false` or `useSecureCookies: false` otherwise (unsafe fix: drop it, so Better
-//!   Auth's own default, Secure on https, applies again); a literal `httpOnly: false`
-//!   (unsafe fix: `true`). A value that is not a literal (`secure: isProd`) is an environment
-//!   switch and never reported.
-//! - JavaScript cookie calls (Express `res.cookie` / `res.clearCookie`, Next.js
-//!   `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`) whose options
-//!   object literal has `sameSite: "none"` without `secure` (safe fix: add `secure: true`) or
-//!   with `secure: false` (safe fix: `true`); `secure: false` / `httpOnly: false` on an
-//!   auth-looking cookie (unsafe fix: `true`).
-//! - Python (`response.set_cookie` / `delete_cookie` of Starlette, FastAPI, Flask, ...):
-//!   `samesite="none"` without `secure=True` (safe fix); `secure=False` or `httponly=False`
-//!   on a cookie whose name looks like an auth cookie (session, token, auth, ...; never CSRF
-//!   cookies, which scripts must read) (unsafe fix: `True`).
-//! - Rust (cookie / axum-extra builder chains from `Cookie::build` or `CookieBuilder::new`):
-//!   `.same_site(SameSite::None)` without `.secure(..)` in the chain, and the built cookie
-//!   not given `.secure(..)` later (safe fix: insert `.secure(true)`); `.secure(false)` /
-//!   `.http_only(false)` on an auth-looking cookie (unsafe fix: `true`).
-//! - The authgen-generated server's env files (the server reads `APP_ENV`, `COOKIE_SECURE`
-//!   and `COOKIE_SAME_SITE`): `APP_ENV=production` with `COOKIE_SECURE=false`, and
-//!   `COOKIE_SAME_SITE=none` while `COOKIE_SECURE` is not on (safe fix: `COOKIE_SECURE=true`);
-//!   a production env whose `AUTH_ISSUER` and CORS origins (the env's `CORS_ORIGINS`, else
-//!   `authgen.toml`) are https names on different sites while `COOKIE_SAME_SITE` is lax or
-//!   strict (safe fix: `COOKIE_SAME_SITE=none`). Each `*.vercel.app`, `*.up.railway.app`,
-//!   `*.fly.dev`, `*.onrender.com`, ... name is its own site.
-//!
-//! Test code (`tests/`, `*.test.ts`, `test_*.py`) is skipped: it never reaches a browser.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/cookie-flags.md`.
 
 use std::rc::Rc;
 
 use tree_sitter::Node;
 
+use crate::doctor::edits::{insert_item_after, remove_item};
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee, callee_name, descendants, in_rust_test, insert_item_after, is_test_path,
-    property, property_pair, py_bool, py_keyword, py_keyword_arg, py_positional, remove_item,
-    string_value,
+use crate::doctor::lang::js::{property, property_pair};
+use crate::doctor::lang::python::{py_bool, py_keyword, py_keyword_arg, py_positional};
+use crate::doctor::lang::rust::in_rust_test;
+use crate::doctor::lang::{
+    arguments, callee, callee_name, descendants, is_test_path, string_value,
 };
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace};
+
+use crate::doctor::lang::rust::{Link, rust_chain};
 
 use super::Check;
 
@@ -57,10 +32,8 @@ impl Check for CookieFlags {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 
@@ -331,7 +304,7 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
 // `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`
 
 fn js_cookie_calls(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for call in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
+    for call in crate::doctor::lang::nodes_of(file, &["call_expression"]) {
         let name = callee_name(file, call);
         if !matches!(
             name,
@@ -448,7 +421,7 @@ fn js_cookie_calls(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
 // Python: response.set_cookie / delete_cookie
 
 fn python(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for call in crate::doctor::syntax::nodes_of(file, &["call"]) {
+    for call in crate::doctor::lang::nodes_of(file, &["call"]) {
         let name = callee_name(file, call);
         if !matches!(name, "set_cookie" | "delete_cookie") || !callee(file, call).contains('.') {
             continue;
@@ -570,47 +543,8 @@ fn python(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
 // ----------------------------------------------------------------------------------------
 // Rust: cookie builder chains
 
-/// One `.method(args)` of a chain.
-struct Link<'t> {
-    call: Node<'t>,
-    /// The `.` before the method name.
-    dot: Node<'t>,
-    method: String,
-    args: Vec<Node<'t>>,
-}
-
 fn rust_bool(file: &SourceFile, node: Node<'_>) -> Option<bool> {
     (node.kind() == "boolean_literal").then(|| file.node_text(node) == "true")
-}
-
-/// The method calls of a chain from its outermost call, innermost first, and its root.
-fn chain<'t>(file: &SourceFile, outer: Node<'t>) -> (Vec<Link<'t>>, Node<'t>) {
-    let mut links = Vec::new();
-    let mut current = outer;
-    while let Some(function) = current
-        .child_by_field_name("function")
-        .filter(|f| current.kind() == "call_expression" && f.kind() == "field_expression")
-    {
-        let (Some(receiver), Some(field)) = (
-            function.child_by_field_name("value"),
-            function.child_by_field_name("field"),
-        ) else {
-            break;
-        };
-        let mut cursor = function.walk();
-        let Some(dot) = function.children(&mut cursor).find(|c| c.kind() == ".") else {
-            break;
-        };
-        links.push(Link {
-            call: current,
-            dot,
-            method: file.node_text(field).to_owned(),
-            args: arguments(current),
-        });
-        current = receiver;
-    }
-    links.reverse();
-    (links, current)
 }
 
 /// Whether a chain's value is bound by `let x = ...;` and `x.secure(..)` / `x.set_secure(..)`
@@ -640,7 +574,7 @@ fn secured_later(file: &SourceFile, outer: Node<'_>) -> bool {
 }
 
 fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for outer in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
+    for outer in crate::doctor::lang::nodes_of(file, &["call_expression"]) {
         // Only whole chains: skip calls that are the receiver of a further method call.
         if outer
             .parent()
@@ -648,7 +582,7 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let (links, root) = chain(file, outer);
+        let (root, links) = rust_chain(file, outer);
         if links.is_empty() || root.kind() != "call_expression" {
             continue;
         }
@@ -697,7 +631,7 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let span = same_site.dot.end_byte()..same_site.call.end_byte();
-                let insert = match crate::doctor::syntax::own_line_indent(file, same_site.dot.start_byte()) {
+                let insert = match crate::doctor::edits::own_line_indent(file, same_site.dot.start_byte()) {
                     Some(indent) => format!("\n{indent}.secure(true)"),
                     None => ".secure(true)".to_owned(),
                 };

@@ -1,24 +1,7 @@
 //! `cors-credentials`: CORS that allows any origin together with credentials, or a generated
 //! auth server whose `CORS_ORIGINS` misses the frontend origin.
 //!
-//! - FastAPI/Starlette (tree-sitter, Python): `add_middleware(CORSMiddleware, ...)` or
-//!   `Middleware(CORSMiddleware, ...)` with `allow_credentials=True` and `allow_origins`
-//!   containing `"*"` (a literal, or a module-level list it names) or an `allow_origin_regex`
-//!   that matches everything.
-//! - Express `cors` / Hono `hono/cors` (tree-sitter, JS/TS): `cors({ origin: "*" | true |
-//!   /.*/ | a callback that accepts every origin, credentials: true })`.
-//! - tower-http (tree-sitter, Rust): a `CorsLayer` method chain whose final origin setting is
-//!   `Any`/`AllowOrigin::any()`/`AllowOrigin::mirror_request()` (or `very_permissive()`) and
-//!   whose final credentials setting is `true`.
-//! - The generated auth server (`auth_dir` of authgen.toml): every origin of authgen.toml
-//!   `cors_origins` must be in `CORS_ORIGINS` of its env files. A near miss (other scheme,
-//!   port, `www.`, letter case, a path) is reported in every env file; an origin missing
-//!   outright only where it belongs: local origins in development files (`.env`, `.env.local`,
-//!   `.env.development`, templates), other origins in production/staging files. A trailing
-//!   slash is not reported: the server trims it. Test env files (`.env.test`) are skipped.
-//!
-//! Fixes replace the wildcard with authgen.toml `cors_origins` (safe: the allowed origins are
-//! known), or correct/add the origin in `CORS_ORIGINS`. Without authgen.toml there is no fix.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/cors-credentials.md`.
 
 use std::rc::Rc;
 
@@ -26,10 +9,10 @@ use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee_name, is_chain_top, js_bool, js_import_bindings, nodes_of, property, py_bool,
-    py_keyword, py_keyword_arg, py_positional, rust_chain, string_value,
-};
+use crate::doctor::lang::js::{js_bool, property};
+use crate::doctor::lang::python::{py_bool, py_keyword, py_keyword_arg, py_positional};
+use crate::doctor::lang::rust::{is_chain_top, rust_chain};
+use crate::doctor::lang::{arguments, callee_name, nodes_of, string_value};
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace};
 
 use super::Check;
@@ -45,10 +28,8 @@ impl Check for CorsCredentials {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 
@@ -387,7 +368,7 @@ fn accepts_every_origin(file: &SourceFile, function: Node<'_>) -> bool {
 }
 
 fn js_cors(file: &Rc<SourceFile>, origins: &[String], out: &mut Vec<Finding>) {
-    let bindings = js_import_bindings(file);
+    let bindings = file.js_bindings();
     let locals: Vec<&str> = bindings
         .iter()
         .filter(|b| {

@@ -21,10 +21,8 @@ impl Check for EnvFileCommitted {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 

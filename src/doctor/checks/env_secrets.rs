@@ -2,15 +2,15 @@
 //! exposed to browsers, different between issuer and verifier (HS256), or written into
 //! source and deploy files.
 //!
-//! Fixes write a [`Content::fresh_secret`]; the fix writer generates one fresh secret per
-//! run, so every fix of a run writes the same value and no report ever shows it.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/env-secrets.md`.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
-use crate::doctor::syntax::{arguments, callee, nodes_of, property_pair, string_value};
+use crate::doctor::lang::js::property_pair;
+use crate::doctor::lang::{arguments, callee, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
 use crate::secret::{self, SECRET_KEYS};
 
@@ -25,10 +25,8 @@ impl Check for EnvSecrets {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 

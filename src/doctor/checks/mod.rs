@@ -24,7 +24,14 @@ pub trait Check {
     /// The stable id (`route-order`); the title, default severity and docs come from
     /// `diagnostics/<id>.md`.
     fn id(&self) -> &'static str;
-    fn run(&self, ws: &Workspace) -> Vec<Finding>;
+    /// Push the findings on `ws` to `out`.
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>);
+
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.check(ws, &mut out);
+        out
+    }
 }
 
 /// Every check, in catalog order (CHECKS.md, `diagnostics/`).

@@ -1,32 +1,15 @@
 //! `password-hashing`: passwords stored with passlib, a fast hash, a low bcrypt cost, or
 //! compared in plaintext. Display-only: changing the scheme needs a rehash-on-sign-in plan.
 //!
-//! Everything is read from syntax trees (tree-sitter) and the dependency declarations:
-//! - passlib imported (Python) or declared (requirements files, pyproject.toml, Pipfile);
-//! - a fast hash fed a password: Python `hashlib.md5/sha1/sha2*` (also `hashlib.new(..)` and
-//!   `.update(..)` on such an object), Node `createHash(..).update(password)` and WebCrypto
-//!   `subtle.digest(.., password)`, Rust `Sha256::digest(password)` / `md5::compute(password)`
-//!   / `.update(password)` on a `Sha256::new()` hasher. "A password" means an identifier or
-//!   attribute named like one (`password`, `new_password`, `passwd`), never one named like a
-//!   token, hash, email, reset code or confirmation. A fast hash in a function that also calls
-//!   bcrypt/argon2/scrypt/PBKDF2 is a pre-hash, and SHA-1 for a Have I Been Pwned range query
-//!   is a lookup key: both are left alone;
-//! - bcrypt cost below 10: `bcrypt.gensalt(rounds=N)`, `CryptContext(bcrypt__rounds=N)`,
-//!   `bcrypt.hash(x, N)` / `genSalt(N)` (bcrypt, bcryptjs), Rust `bcrypt::hash(x, N)`; N is a
-//!   literal or a constant of the same file;
-//! - plaintext comparisons `user.password == form.password` (`==`/`!=`/`===`), where one side
-//!   is a record's password attribute and the other a password from elsewhere.
-//!
-//! Test files and `#[cfg(test)]` code are skipped (low bcrypt costs are normal there).
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/password-hashing.md`.
 
 use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::Finding;
-use crate::doctor::syntax::{
-    self, arguments, callee, callee_name, descendants, nodes_of, py_imports, py_keyword,
-    py_positional, string_value,
-};
+use crate::doctor::lang;
+use crate::doctor::lang::python::{py_keyword, py_positional};
+use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 
 use super::Check;
@@ -49,16 +32,14 @@ impl Check for PasswordHashing {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 
 fn check(ws: &Workspace, out: &mut Vec<Finding>) {
     for file in ws.sources_in(&[Lang::Python]) {
-        if syntax::is_test_path(&file.rel) {
+        if lang::is_test_path(&file.rel) {
             continue;
         }
         python(&file, out);
@@ -73,7 +54,7 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
         let lower = file.text.to_ascii_lowercase();
-        if syntax::is_test_path(&file.rel)
+        if lang::is_test_path(&file.rel)
             || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
         {
             continue;
@@ -82,7 +63,7 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
         comparisons(&file, out);
     }
     for file in ws.sources_in(&[Lang::Rust]) {
-        if syntax::is_test_path(&file.rel) {
+        if lang::is_test_path(&file.rel) {
             continue;
         }
         rust(&file, out);
@@ -375,7 +356,7 @@ const PY_FAST: &[&str] = &[
 ];
 
 fn python(file: &SourceFile, out: &mut Vec<Finding>) {
-    let imports = py_imports(file);
+    let imports = file.py_imports();
     // passlib imported
     for statement in nodes_of(file, &["import_statement", "import_from_statement"]) {
         let modules: Vec<Node<'_>> = if statement.kind() == "import_from_statement" {
@@ -799,7 +780,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for call in nodes_of(file, &["call_expression"]) {
-        if syntax::in_rust_test(file, call) {
+        if lang::rust::in_rust_test(file, call) {
             continue;
         }
         let Some(function) = call.child_by_field_name("function") else {
@@ -954,7 +935,8 @@ fn comparisons(file: &SourceFile, out: &mut Vec<Finding>) {
         };
         // One side is a record's password attribute; the other comes from somewhere else.
         let record = a.0.is_some() || b.0.is_some();
-        if !record || a.0 == b.0 || file.lang == Lang::Rust && syntax::in_rust_test(file, node) {
+        if !record || a.0 == b.0 || file.lang == Lang::Rust && lang::rust::in_rust_test(file, node)
+        {
             continue;
         }
         out.push(Finding::new(ID, file, node.byte_range(), PLAINTEXT).help(PLAINTEXT_HELP));

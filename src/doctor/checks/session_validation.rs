@@ -1,26 +1,7 @@
 //! `session-validation`: the verifier expects something the issuer does not send, so every
 //! request answers 401.
 //!
-//! - authgen server ↔ the backend's verifier settings (`AUTH_*` in the backend's env files,
-//!   which the generated FastAPI and axum verifiers read): `AUTH_ISSUER`, `AUTH_AUDIENCE`
-//!   (also the generated settings' default when the backend does not set it),
-//!   `AUTH_JWKS_URL`'s path (EdDSA) and `AUTH_COOKIE_NAME`, compared with what the server in
-//!   the same environment issues (its env file of the same name; for development, its
-//!   `.env`, else `.env.example`, else the defaults `authgen init` recorded in
-//!   `.authgen/manifest.toml`). Safe fix: the server's value.
-//! - Better Auth ↔ a hand-written Python verifier: PyJWT's `jwt.decode` keyed with
-//!   `BETTER_AUTH_SECRET` (the jwt plugin signs with asymmetric keys; no fix); a
-//!   `PyJWKClient` pointed at the Better Auth server (same origin as its base URL, or under
-//!   its base path) but not at `<basePath>/jwks` (safe fix); in such a file, `algorithms=`
-//!   without the plugin's algorithm and literal `audience=`/`issuer=` other than the base URL
-//!   (safe fixes); cookie names with the default prefix while `advanced.cookiePrefix` sets
-//!   another (safe fix), or without the `__Secure-` variant while Better Auth serves https
-//!   (display only); SQL in Python strings that reads Better Auth's tables (built-in
-//!   PostgreSQL adapter, no `fields` mapping) with unquoted camelCase columns, which
-//!   PostgreSQL folds to lower case, or `FROM user` (safe fix: quote them).
-//!
-//! The HS256 secret differing between the two sides is `env-secrets`' finding, not repeated
-//! here. Values that come from variables authgen cannot resolve are never compared.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/session-validation.md`.
 
 use std::rc::Rc;
 
@@ -31,15 +12,17 @@ use crate::configure::Algorithm;
 use crate::discover::parent;
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    self, arguments, callee_name, nodes_of, property, property_path, py_keyword, py_positional,
-    string_value,
-};
+use crate::doctor::lang;
+use crate::doctor::lang::js::{property, property_path};
+use crate::doctor::lang::python::{py_keyword, py_positional};
+use crate::doctor::lang::{arguments, callee_name, nodes_of, string_value};
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace, is_env_template};
 use crate::manifest::{MANIFEST_PATH, ServerFacts};
 
+use crate::doctor::lang::origin;
+
 use super::Check;
-use super::jwt_verification::{decode_call, jwt_names, py_resolve, string_list};
+use crate::doctor::lang::python::{decode_call, jwt_names, py_resolve, string_list};
 
 pub struct SessionValidation;
 
@@ -50,10 +33,8 @@ impl Check for SessionValidation {
         ID
     }
 
-    fn run(&self, ws: &Workspace) -> Vec<Finding> {
-        let mut out = Vec::new();
-        check(ws, &mut out);
-        out
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
 }
 
@@ -64,7 +45,7 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
         return;
     }
     for file in ws.sources_in(&[Lang::Python]) {
-        if syntax::is_test_path(&file.rel) {
+        if lang::is_test_path(&file.rel) {
             continue;
         }
         python_verifier(ws, &file, &issuers, out);
@@ -344,12 +325,6 @@ struct BetterAuth {
     camel_case_tables: bool,
 }
 
-fn origin(url: &str) -> Option<String> {
-    let url = Url::parse(url).ok()?;
-    url.host_str()?;
-    Some(url.origin().ascii_serialization())
-}
-
 /// A string literal property, `Err(())` when present but not a literal.
 fn literal(file: &SourceFile, node: Option<Node<'_>>) -> Result<Option<String>, ()> {
     match node {
@@ -431,7 +406,7 @@ fn better_auth_issuers(ws: &Workspace) -> Vec<BetterAuth> {
         let https = origins.iter().any(|o| o.starts_with("https://"))
             || advanced
                 .and_then(|a| property(file, a, "useSecureCookies"))
-                .and_then(syntax::js_bool)
+                .and_then(lang::js::js_bool)
                 == Some(true);
         let pg_pool = property(file, object, "database").is_some_and(|db| {
             db.kind() == "new_expression"
