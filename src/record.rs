@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::configure::{self, Configured};
+use crate::configure::Configured;
 use crate::discover::Project;
 use crate::doctor::{self, Severity};
 use crate::generate::{Applied, GenerateError, Plan, Source, Templates, write_atomic};
@@ -94,7 +94,7 @@ pub fn init_phrs(
         .configured
         .origins
         .iter()
-        .map(|(key, origin)| format!("- {key}: {} ({origin})", answer_value(c, key)))
+        .map(|(key, origin)| format!("- {key}: {} ({origin})", c.answer_text(key)))
         .collect();
     let answers_file = plan
         .changes
@@ -250,34 +250,6 @@ fn diagnostics_phr(command: &str, checked: &Checked<'_>) -> Phr {
         },
         files,
         tests,
-    }
-}
-
-/// An answer as the records show it.
-fn answer_value(c: &configure::AuthConfig, key: &str) -> String {
-    match key {
-        "backend" => match &c.backend_dir {
-            Some(dir) => format!("{} in {}", c.backend, configure::display_dir(dir)),
-            None => c.backend.to_string(),
-        },
-        "auth_dir" => c.auth_dir.clone(),
-        "methods" => c
-            .methods
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        "email_verification" => c.email_verification.to_string(),
-        "algorithm" => c.algorithm.to_string(),
-        "session_validation" => c.session_validation.to_string(),
-        "access_minutes" => c.access_minutes.to_string(),
-        "session_days" => c.session_days.to_string(),
-        "cors_origins" => c.cors_origins.join(", "),
-        "deploy" => c.deploy.to_string(),
-        "base_path" => c.base_path.clone(),
-        "port" => c.port.to_string(),
-        "records" => c.records.to_string(),
-        _ => String::new(),
     }
 }
 

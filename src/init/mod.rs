@@ -73,13 +73,12 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
         Some((answers, text)) => (answers, Some(text)),
         None => (Answers::default(), None),
     };
-    let flags = flag_answers(args);
     let mode = match (args.yes, prompter.as_deref_mut()) {
         (true, _) => Mode::Defaults,
         (false, Some(p)) => Mode::Ask(p),
         (false, None) => Mode::NoTerminal,
     };
-    let configured = configure::configure(&project, &flags, &file_answers, mode)?;
+    let configured = configure::configure(&project, &args.answers, &file_answers, mode)?;
     if prompter.is_some() && !args.yes {
         writeln!(out)?;
     }
@@ -189,26 +188,6 @@ fn answers_path(root: &Path, config: Option<&Path>) -> PathBuf {
             .map(|cwd| cwd.join(path))
             .unwrap_or_else(|_| path.to_path_buf()),
         None => root.join(configure::ANSWERS_FILE),
-    }
-}
-
-/// The answers given as flags or `AUTHGEN_*` variables (clap has merged the two).
-pub fn flag_answers(args: &InitArgs) -> Answers {
-    Answers {
-        backend: args.backend,
-        backend_dir: args.backend_dir.clone(),
-        auth_dir: args.auth_dir.clone(),
-        base_path: None,
-        port: None,
-        methods: args.methods.clone(),
-        email_verification: args.email_verification,
-        algorithm: args.algorithm,
-        session_validation: args.session_validation,
-        access_minutes: args.access_minutes,
-        session_days: args.session_days,
-        cors_origins: args.cors_origins.clone(),
-        deploy: args.deploy,
-        records: args.records,
     }
 }
 
