@@ -4,6 +4,7 @@
 //! env file's entries) are cached on the [`SourceFile`] itself.
 
 use std::cell::OnceCell;
+use std::ops::Range;
 use std::rc::Rc;
 
 use tree_sitter::Node;
@@ -21,6 +22,7 @@ pub struct Model {
     better_auth: OnceCell<Vec<BetterAuthConfig>>,
     server_dirs: OnceCell<Vec<String>>,
     python_dependencies: OnceCell<Vec<PyDependency>>,
+    cookie_writes: OnceCell<Vec<CookieWrite>>,
 }
 
 /// `authgen.toml` at the root, when it exists and parses.
@@ -256,4 +258,68 @@ fn extract_python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
         }));
     }
     out
+}
+
+// ---- Cookie writes in application code ----
+
+/// How a boolean-ish cookie option is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagValue {
+    Absent,
+    /// A literal `true`/`false` (`True`/`False`): its span.
+    Literal(bool, Range<usize>),
+    /// Anything else (`isProd`, `settings.secure`): an environment switch.
+    Dynamic,
+}
+
+/// The language a cookie call is written in, for messages and fixes in its own syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieSyntax {
+    /// Express `res.cookie`/`clearCookie`, Next.js `cookies().set`, Hono `setCookie`/
+    /// `deleteCookie`, `cookie.serialize`: an options object.
+    Js,
+    /// Starlette/FastAPI `response.set_cookie`/`delete_cookie` keyword arguments; the
+    /// function name as called.
+    Python(String),
+}
+
+/// A cookie set or deleted by a call whose flags are all written at the call (calls that
+/// spread an options object or pass flags positionally are not facts: their flags are
+/// elsewhere).
+#[derive(Clone)]
+pub struct CookieWrite {
+    pub file: Rc<SourceFile>,
+    pub syntax: CookieSyntax,
+    /// The cookie's name: the literal, or the expression as written.
+    pub name: Option<String>,
+    /// The call deletes the cookie, or sets it already expired (`maxAge: 0`, 1970).
+    pub removal: bool,
+    /// `sameSite` is the literal "none": (the value's span, the whole option's span).
+    pub same_site_none: Option<(Range<usize>, Range<usize>)>,
+    pub secure: FlagValue,
+    pub http_only: FlagValue,
+}
+
+/// Every cookie write in JS/TS and Python sources (test files included; judges decide).
+pub fn cookie_writes(ws: &Workspace) -> Vec<CookieWrite> {
+    ws.model
+        .cookie_writes
+        .get_or_init(|| {
+            let mut writes = Vec::new();
+            for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+                if ["sameSite", "secure", "httpOnly"]
+                    .iter()
+                    .any(|w| file.text.contains(w))
+                {
+                    writes.extend(super::lang::js::cookie_writes(&file));
+                }
+            }
+            for file in ws.sources_in(&[Lang::Python]) {
+                if file.text.contains("set_cookie") || file.text.contains("delete_cookie") {
+                    writes.extend(super::lang::python::cookie_writes(&file));
+                }
+            }
+            writes
+        })
+        .clone()
 }

@@ -9,6 +9,7 @@ use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::js::{js_bool, property};
 use crate::doctor::lang::python::{py_bool, py_keyword, py_keyword_arg, py_positional};
 use crate::doctor::lang::rust::{is_chain_top, rust_chain};
@@ -119,10 +120,7 @@ fn module_list<'t>(file: &'t SourceFile, name: &str) -> Option<Node<'t>> {
         let Some(assign) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
             continue;
         };
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         if file.node_text(left) == name {

@@ -11,6 +11,7 @@ use crate::configure::{EmailVerification, Method};
 use crate::doctor::facts;
 use crate::doctor::finding::{Finding, Fix};
 use crate::doctor::lang;
+use crate::doctor::lang::fields;
 use crate::doctor::lang::js::{js_imports, property, property_pair};
 use crate::doctor::lang::{
     arguments, callee, callee_name, descendants, is_test_path, nodes_of, string_value,
@@ -199,10 +200,7 @@ fn client_bindings(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     let files = ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]);
     for file in files.iter().filter(|f| f.text.contains("createAuthClient")) {
         for declarator in nodes_of(file, &["variable_declarator"]) {
-            let (Some(name), Some(value)) = (
-                declarator.child_by_field_name("name"),
-                declarator.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(declarator, ["name", "value"]) else {
                 continue;
             };
             if value.kind() == "call_expression" && callee_name(file, value) == "createAuthClient" {
@@ -216,10 +214,7 @@ fn client_bindings(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     }
     for file in &files {
         for declarator in nodes_of(file, &["variable_declarator"]) {
-            let (Some(name), Some(value)) = (
-                declarator.child_by_field_name("name"),
-                declarator.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(declarator, ["name", "value"]) else {
                 continue;
             };
             if name.kind() == "object_pattern"

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::js::property_pair;
 use crate::doctor::lang::{arguments, callee, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
@@ -311,10 +312,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     for file in ws.sources_in(&[Lang::Python]) {
         for assign in nodes_of(&file, &["assignment"]) {
-            let (Some(left), Some(right)) = (
-                assign.child_by_field_name("left"),
-                assign.child_by_field_name("right"),
-            ) else {
+            let Some([left, right]) = fields(assign, ["left", "right"]) else {
                 continue;
             };
             let name = file.node_text(left).to_ascii_uppercase();
@@ -335,10 +333,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     for file in ws.sources_in(&[Lang::Rust]) {
         for item in nodes_of(&file, &["const_item", "static_item"]) {
-            let (Some(name), Some(value)) = (
-                item.child_by_field_name("name"),
-                item.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(item, ["name", "value"]) else {
                 continue;
             };
             if SECRET_KEYS.contains(&file.node_text(name))

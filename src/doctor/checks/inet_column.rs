@@ -9,6 +9,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use tree_sitter::Node;
 
 use crate::doctor::finding::{Edit, Finding, Fix};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::python::py_positional;
 use crate::doctor::lang::{descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
@@ -146,10 +147,7 @@ fn alembic_ids(file: &SourceFile) -> (Option<String>, Vec<String>) {
     let mut revision = None;
     let mut downs = Vec::new();
     for assign in nodes_of(file, &["assignment"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         match file.node_text(left) {

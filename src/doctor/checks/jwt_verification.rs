@@ -10,6 +10,7 @@ use tree_sitter::Node;
 use crate::configure::Algorithm;
 use crate::doctor::facts::{self, PyDependencyFile};
 use crate::doctor::finding::{Edit, Finding, Fix, Severity};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::python::{
     decode_call, jwt_names, py_bool, py_keyword, py_keyword_arg, py_positional, py_resolve,
     py_scope, scope_assignments, string_list,
@@ -566,10 +567,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for assign in nodes_of(file, &["assignment_expression"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         if left.kind() != "field_expression" || lang::rust::in_rust_test(file, assign) {
@@ -594,10 +592,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for init in nodes_of(file, &["field_initializer"]) {
-        let (Some(field), Some(value)) = (
-            init.child_by_field_name("field"),
-            init.child_by_field_name("value"),
-        ) else {
+        let Some([field, value]) = fields(init, ["field", "value"]) else {
             continue;
         };
         let in_validation = init

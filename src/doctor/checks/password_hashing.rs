@@ -8,6 +8,7 @@ use tree_sitter::Node;
 use crate::doctor::facts;
 use crate::doctor::finding::Finding;
 use crate::doctor::lang;
+use crate::doctor::lang::fields;
 use crate::doctor::lang::python::{py_keyword, py_positional};
 use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
@@ -410,10 +411,7 @@ fn python(file: &SourceFile, out: &mut Vec<Finding>) {
     // Names assigned a hashlib object, per function: `h = hashlib.sha256()`.
     let mut hashers: Vec<(usize, String, String)> = Vec::new();
     for assign in nodes_of(file, &["assignment"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         if left.kind() == "identifier" && right.kind() == "call" {
@@ -581,10 +579,7 @@ fn js_bindings(file: &SourceFile, modules: &[&str]) -> (Vec<String>, Vec<(String
         }
     }
     for declarator in nodes_of(file, &["variable_declarator"]) {
-        let (Some(name), Some(value)) = (
-            declarator.child_by_field_name("name"),
-            declarator.child_by_field_name("value"),
-        ) else {
+        let Some([name, value]) = fields(declarator, ["name", "value"]) else {
             continue;
         };
         let value = if value.kind() == "await_expression" {
@@ -754,10 +749,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
     // `let mut hasher = Sha256::new();` per function scope.
     let mut hashers: Vec<(usize, String, String)> = Vec::new();
     for binding in nodes_of(file, &["let_declaration"]) {
-        let (Some(pattern), Some(value)) = (
-            binding.child_by_field_name("pattern"),
-            binding.child_by_field_name("value"),
-        ) else {
+        let Some([pattern, value]) = fields(binding, ["pattern", "value"]) else {
             continue;
         };
         let Some(name) = descendants(pattern)

@@ -3,7 +3,11 @@
 
 use tree_sitter::Node;
 
+use super::fields;
 use super::{arguments, callee, descendants, nodes_of, string_value};
+use std::rc::Rc;
+
+use crate::doctor::facts::{CookieSyntax, CookieWrite, FlagValue};
 use crate::doctor::workspace::SourceFile;
 
 /// The value node of property `key` of a JS/TS object literal (or a JSON object).
@@ -158,10 +162,7 @@ pub fn js_import_bindings(file: &SourceFile) -> Vec<JsBinding> {
             }
             _ => {
                 // const x = require("m") / const { a, b: c } = require("m")
-                let (Some(name), Some(value)) = (
-                    node.child_by_field_name("name"),
-                    node.child_by_field_name("value"),
-                ) else {
+                let Some([name, value]) = fields(node, ["name", "value"]) else {
                     continue;
                 };
                 if value.kind() != "call_expression" || callee(file, value) != "require" {
@@ -207,4 +208,72 @@ pub fn js_import_bindings(file: &SourceFile) -> Vec<JsBinding> {
         }
     }
     out
+}
+
+/// A boolean option of an object literal as written.
+fn flag(file: &SourceFile, object: Node<'_>, key: &str) -> FlagValue {
+    match property(file, object, key) {
+        None => FlagValue::Absent,
+        Some(value) => match value.kind() {
+            "true" => FlagValue::Literal(true, value.byte_range()),
+            "false" => FlagValue::Literal(false, value.byte_range()),
+            _ => FlagValue::Dynamic,
+        },
+    }
+}
+
+/// Cookie calls with an options object: Express `res.cookie(name, value, options)` /
+/// `res.clearCookie(name, options)`, Next.js `cookies().set(name, value, options)`, Hono
+/// `setCookie(c, name, value, options)` / `deleteCookie(c, name, options)`,
+/// `cookie.serialize(name, value, options)`.
+pub fn cookie_writes(file: &Rc<SourceFile>) -> Vec<CookieWrite> {
+    let mut writes = Vec::new();
+    for call in nodes_of(file, &["call_expression"]) {
+        let name = super::callee_name(file, call);
+        if !matches!(
+            name,
+            "cookie" | "clearCookie" | "set" | "setCookie" | "deleteCookie" | "serialize"
+        ) {
+            continue;
+        }
+        let args = arguments(call);
+        let Some(options) = args
+            .last()
+            .filter(|a| a.kind() == "object" && args.len() >= 2)
+        else {
+            continue;
+        };
+        let mut cursor = options.walk();
+        if options
+            .named_children(&mut cursor)
+            .any(|c| c.kind() == "spread_element")
+        {
+            continue;
+        }
+        // Hono passes the context first: setCookie(c, name, value, options).
+        let name_arg = if matches!(name, "setCookie" | "deleteCookie") {
+            args.get(1)
+        } else {
+            args.first()
+        };
+        // `maxAge: 0` / `expires: new Date(0)`: a deletion written as a set.
+        let expiring = property(file, *options, "maxAge").is_some_and(|v| file.node_text(v) == "0")
+            || property(file, *options, "expires")
+                .is_some_and(|v| matches!(file.node_text(v), "new Date(0)" | "0"));
+        let same_site_none = property(file, *options, "sameSite")
+            .filter(|v| string_value(file, *v).is_some_and(|s| s.eq_ignore_ascii_case("none")))
+            .zip(property_pair(file, *options, "sameSite"))
+            .map(|(value, pair)| (value.byte_range(), pair.byte_range()));
+        writes.push(CookieWrite {
+            file: file.clone(),
+            syntax: CookieSyntax::Js,
+            name: name_arg
+                .map(|n| string_value(file, *n).unwrap_or_else(|| file.node_text(*n).to_owned())),
+            removal: matches!(name, "clearCookie" | "deleteCookie") || expiring,
+            same_site_none,
+            secure: flag(file, *options, "secure"),
+            http_only: flag(file, *options, "httpOnly"),
+        });
+    }
+    writes
 }

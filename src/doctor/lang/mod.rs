@@ -185,6 +185,15 @@ pub fn origin(url: &str) -> Option<String> {
     Some(url.origin().ascii_serialization()).filter(|o| o != "null")
 }
 
+/// The children of `node` in the named fields, all present: `fields(assign, ["left", "right"])`.
+pub fn fields<'t, const N: usize>(node: Node<'t>, names: [&str; N]) -> Option<[Node<'t>; N]> {
+    let mut found = [node; N];
+    for (slot, name) in found.iter_mut().zip(names) {
+        *slot = node.child_by_field_name(name)?;
+    }
+    Some(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

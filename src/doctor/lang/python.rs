@@ -4,6 +4,9 @@
 use tree_sitter::Node;
 
 use super::{arguments, callee, descendants, nodes_of, string_value};
+use std::rc::Rc;
+
+use crate::doctor::facts::{CookieSyntax, CookieWrite, FlagValue};
 use crate::doctor::workspace::SourceFile;
 
 /// Positional arguments of a Python call.
@@ -269,6 +272,70 @@ pub fn py_resolve<'t>(file: &SourceFile, node: Node<'t>) -> Node<'t> {
             _ => return node,
         }
     }
+}
+
+// ---- Cookie writes (cookie-flags) ----
+
+/// A keyword argument's boolean as written.
+fn keyword_flag(file: &SourceFile, call: Node<'_>, name: &str) -> FlagValue {
+    match py_keyword(file, call, name) {
+        None => FlagValue::Absent,
+        Some(value) => match py_bool(file, value) {
+            Some(b) => FlagValue::Literal(b, value.byte_range()),
+            None => FlagValue::Dynamic,
+        },
+    }
+}
+
+/// `response.set_cookie(...)` / `response.delete_cookie(...)` with keyword flags.
+pub fn cookie_writes(file: &Rc<SourceFile>) -> Vec<CookieWrite> {
+    let mut writes = Vec::new();
+    for call in nodes_of(file, &["call"]) {
+        let name = super::callee_name(file, call);
+        if !matches!(name, "set_cookie" | "delete_cookie") || !callee(file, call).contains('.') {
+            continue;
+        }
+        let args = arguments(call);
+        if args
+            .iter()
+            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"))
+        {
+            continue; // `**cookie_options`: the flags are elsewhere
+        }
+        // Starlette: set_cookie(key, value, max_age, expires, path, domain, secure, ...);
+        // delete_cookie(key, path, domain, secure, ...): positional flags are not worth guessing.
+        let positional = py_positional(call);
+        let flag_position = if name == "set_cookie" { 6 } else { 3 };
+        if positional.len() > flag_position {
+            continue;
+        }
+        let cookie_name = positional
+            .first()
+            .copied()
+            .or_else(|| py_keyword(file, call, "key"))
+            .or_else(|| py_keyword(file, call, "name"))
+            .map(|n| string_value(file, n).unwrap_or_else(|| file.node_text(n).to_owned()));
+        // `max_age=0` or an `expires` in 1970: a deletion written as a set.
+        let expiring = py_keyword(file, call, "max_age").is_some_and(|v| file.node_text(v) == "0")
+            || py_keyword(file, call, "expires").is_some_and(|v| {
+                file.node_text(v) == "0"
+                    || string_value(file, v).is_some_and(|e| e.contains("1970"))
+            });
+        let same_site_none = py_keyword(file, call, "samesite")
+            .filter(|v| string_value(file, *v).is_some_and(|s| s.eq_ignore_ascii_case("none")))
+            .zip(py_keyword_arg(file, call, "samesite"))
+            .map(|(value, arg)| (value.byte_range(), arg.byte_range()));
+        writes.push(CookieWrite {
+            file: file.clone(),
+            syntax: CookieSyntax::Python(name.to_owned()),
+            name: cookie_name,
+            removal: name == "delete_cookie" || expiring,
+            same_site_none,
+            secure: keyword_flag(file, call, "secure"),
+            http_only: keyword_flag(file, call, "httponly"),
+        });
+    }
+    writes
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use tree_sitter::Node;
 
+use super::fields;
+
 use crate::doctor::workspace::SourceFile;
 
 /// One `.method(args)` of a Rust method chain, from the root outwards.
@@ -24,10 +26,7 @@ pub fn rust_chain<'t>(file: &SourceFile, top: Node<'t>) -> (Node<'t>, Vec<Link<'
         .child_by_field_name("function")
         .filter(|f| node.kind() == "call_expression" && f.kind() == "field_expression")
     {
-        let (Some(value), Some(field)) = (
-            function.child_by_field_name("value"),
-            function.child_by_field_name("field"),
-        ) else {
+        let Some([value, field]) = fields(function, ["value", "field"]) else {
             break;
         };
         let mut cursor = function.walk();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use tree_sitter::Node;
 
 use crate::doctor::finding::{Edit, Finding, Fix};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::js::JsBinding;
 use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::SourceFile;
@@ -108,10 +109,7 @@ fn is_body_parser(file: &SourceFile, node: Node<'_>, bindings: &[JsBinding]) -> 
     let parser_name = |name: &str| matches!(name, "json" | "urlencoded" | "text" | "raw");
     match function.kind() {
         "member_expression" => {
-            let (Some(object), Some(property)) = (
-                function.child_by_field_name("object"),
-                function.child_by_field_name("property"),
-            ) else {
+            let Some([object, property]) = fields(function, ["object", "property"]) else {
                 return false;
             };
             parser_name(file.node_text(property))

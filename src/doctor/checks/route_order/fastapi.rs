@@ -7,6 +7,7 @@ use tree_sitter::Node;
 
 use crate::doctor::edits::line_start;
 use crate::doctor::finding::{Edit, Finding, Fix};
+use crate::doctor::lang::fields;
 use crate::doctor::lang::python::{py_keyword, py_positional};
 use crate::doctor::lang::{descendants, nodes_of, string_value};
 use crate::doctor::workspace::SourceFile;
@@ -44,10 +45,7 @@ fn py_routes<'t>(file: &SourceFile, def: Node<'t>) -> Vec<PyRoute<'t>> {
         else {
             continue;
         };
-        let (Some(object), Some(attr)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("attribute"),
-        ) else {
+        let Some([object, attr]) = fields(function, ["object", "attribute"]) else {
             continue;
         };
         let method = file.node_text(attr);
