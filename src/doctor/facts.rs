@@ -23,6 +23,7 @@ pub struct Model {
     server_dirs: OnceCell<Vec<String>>,
     python_dependencies: OnceCell<Vec<PyDependency>>,
     cookie_writes: OnceCell<Vec<CookieWrite>>,
+    env_reads: OnceCell<Vec<EnvRead>>,
 }
 
 /// `authgen.toml` at the root, when it exists and parses.
@@ -320,6 +321,47 @@ pub fn cookie_writes(ws: &Workspace) -> Vec<CookieWrite> {
                 }
             }
             writes
+        })
+        .clone()
+}
+
+// ---- Env variables read by name in code ----
+
+/// Code that reads an env variable by a literal name.
+#[derive(Clone)]
+pub struct EnvRead {
+    pub file: Rc<SourceFile>,
+    pub key: String,
+    /// The read expression (`process.env.AUTH_SECRET`, `os.getenv("AUTH_SECRET")`, ...).
+    pub span: Range<usize>,
+}
+
+/// Every env read in JS/TS, Python and Rust sources, in file order.
+pub fn env_reads(ws: &Workspace) -> Vec<EnvRead> {
+    ws.model
+        .env_reads
+        .get_or_init(|| {
+            let langs = [
+                Lang::TypeScript,
+                Lang::Tsx,
+                Lang::JavaScript,
+                Lang::Python,
+                Lang::Rust,
+            ];
+            let mut reads = Vec::new();
+            for file in ws.sources_in(&langs) {
+                let found = match file.lang {
+                    Lang::Python => super::lang::python::env_reads(&file),
+                    Lang::Rust => super::lang::rust::env_reads(&file),
+                    _ => super::lang::js::env_reads(&file),
+                };
+                reads.extend(found.into_iter().map(|(key, span)| EnvRead {
+                    file: file.clone(),
+                    key,
+                    span,
+                }));
+            }
+            reads
         })
         .clone()
 }

@@ -5,13 +5,12 @@
 //! What it finds, why that breaks, and how safe its fixes are: `diagnostics/env-secrets.md`.
 
 use std::collections::BTreeSet;
-use std::rc::Rc;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
 use crate::doctor::lang::fields;
 use crate::doctor::lang::js::property_pair;
-use crate::doctor::lang::{arguments, callee, nodes_of, string_value};
+use crate::doctor::lang::{nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
 use crate::secret::{self, SECRET_KEYS};
 
@@ -348,74 +347,6 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
-/// Where code reads a secret by name: `process.env.X`, `os.environ["X"]`, `os.getenv("X")`,
-/// `env::var("X")`.
-fn reads(file: &Rc<SourceFile>) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    match file.lang {
-        Lang::TypeScript | Lang::Tsx | Lang::JavaScript => {
-            for member in nodes_of(file, &["member_expression", "subscript_expression"]) {
-                let Some(object) = member.child_by_field_name("object") else {
-                    continue;
-                };
-                if file.node_text(object) != "process.env" {
-                    continue;
-                }
-                let key = member
-                    .child_by_field_name("property")
-                    .map(|p| file.node_text(p).to_owned())
-                    .or_else(|| {
-                        member
-                            .child_by_field_name("index")
-                            .and_then(|i| string_value(file, i))
-                    });
-                if let Some(key) = key {
-                    out.push((key, member.byte_range()));
-                }
-            }
-        }
-        Lang::Python => {
-            for node in nodes_of(file, &["subscript", "call"]) {
-                let (target, key) = if node.kind() == "subscript" {
-                    (
-                        node.child_by_field_name("value"),
-                        node.child_by_field_name("subscript"),
-                    )
-                } else {
-                    (
-                        node.child_by_field_name("function"),
-                        arguments(node).first().copied(),
-                    )
-                };
-                let Some(target) = target else { continue };
-                let allowed = match node.kind() {
-                    "subscript" => ["os.environ", "environ"].contains(&file.node_text(target)),
-                    _ => ["os.environ.get", "os.getenv", "getenv", "environ.get"]
-                        .contains(&file.node_text(target)),
-                };
-                if let Some(key) = key.filter(|_| allowed).and_then(|k| string_value(file, k)) {
-                    out.push((key, node.byte_range()));
-                }
-            }
-        }
-        Lang::Rust => {
-            for call in nodes_of(file, &["call_expression"]) {
-                if !matches!(
-                    callee(file, call),
-                    "env::var" | "std::env::var" | "var" | "dotenvy::var"
-                ) {
-                    continue;
-                }
-                if let Some(key) = arguments(call).first().and_then(|a| string_value(file, *a)) {
-                    out.push((key, call.byte_range()));
-                }
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
 /// The directory whose `.env` a program in `file` loads: the nearest package root.
 fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
     let mut dir = file.dir().to_owned();
@@ -439,44 +370,34 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
 }
 
 fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
-    for file in ws.sources_in(&[
-        Lang::TypeScript,
-        Lang::Tsx,
-        Lang::JavaScript,
-        Lang::Python,
-        Lang::Rust,
-    ]) {
-        for (key, span) in reads(&file) {
-            if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
-                continue;
-            }
-            let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
-            let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
-                .severity(Severity::Warning)
-                .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
-            // Several read sites of one key carry the same edit; the fixer applies it once.
-            let fix = {
-                let existing = ws.source(&env);
-                let edit = match &existing {
-                    Some(f) => {
-                        let sep = if f.text.is_empty() || f.text.ends_with('\n') {
-                            ""
-                        } else {
-                            "\n"
-                        };
-                        Edit::insert(
-                            f,
-                            f.text.len(),
-                            Content::fresh_secret(format!("{sep}{key}="), "\n"),
-                        )
-                    }
-                    None => {
-                        Edit::create(env.clone(), Content::fresh_secret(format!("{key}="), "\n"))
-                    }
-                };
-                Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
-            };
-            out.push(finding.fix(fix));
+    for facts::EnvRead { file, key, span } in facts::env_reads(ws) {
+        if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
+            continue;
         }
+        let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
+        let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
+            .severity(Severity::Warning)
+            .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
+        // Several read sites of one key carry the same edit; the fixer applies it once.
+        let fix = {
+            let existing = ws.source(&env);
+            let edit = match &existing {
+                Some(f) => {
+                    let sep = if f.text.is_empty() || f.text.ends_with('\n') {
+                        ""
+                    } else {
+                        "\n"
+                    };
+                    Edit::insert(
+                        f,
+                        f.text.len(),
+                        Content::fresh_secret(format!("{sep}{key}="), "\n"),
+                    )
+                }
+                None => Edit::create(env.clone(), Content::fresh_secret(format!("{key}="), "\n")),
+            };
+            Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
+        };
+        out.push(finding.fix(fix));
     }
 }

@@ -277,3 +277,28 @@ pub fn cookie_writes(file: &Rc<SourceFile>) -> Vec<CookieWrite> {
     }
     writes
 }
+
+/// Env variables read by name: `process.env.X`, `process.env["X"]`.
+pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    for member in nodes_of(file, &["member_expression", "subscript_expression"]) {
+        let Some(object) = member.child_by_field_name("object") else {
+            continue;
+        };
+        if file.node_text(object) != "process.env" {
+            continue;
+        }
+        let key = member
+            .child_by_field_name("property")
+            .map(|p| file.node_text(p).to_owned())
+            .or_else(|| {
+                member
+                    .child_by_field_name("index")
+                    .and_then(|i| string_value(file, i))
+            });
+        if let Some(key) = key {
+            out.push((key, member.byte_range()));
+        }
+    }
+    out
+}

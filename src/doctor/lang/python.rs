@@ -338,6 +338,34 @@ pub fn cookie_writes(file: &Rc<SourceFile>) -> Vec<CookieWrite> {
     writes
 }
 
+/// Env variables read by name: `os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`.
+pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    for node in nodes_of(file, &["subscript", "call"]) {
+        let (target, key) = if node.kind() == "subscript" {
+            (
+                node.child_by_field_name("value"),
+                node.child_by_field_name("subscript"),
+            )
+        } else {
+            (
+                node.child_by_field_name("function"),
+                arguments(node).first().copied(),
+            )
+        };
+        let Some(target) = target else { continue };
+        let allowed = match node.kind() {
+            "subscript" => ["os.environ", "environ"].contains(&file.node_text(target)),
+            _ => ["os.environ.get", "os.getenv", "getenv", "environ.get"]
+                .contains(&file.node_text(target)),
+        };
+        if let Some(key) = key.filter(|_| allowed).and_then(|k| string_value(file, k)) {
+            out.push((key, node.byte_range()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use super::fields;
+use super::{arguments, callee, fields, nodes_of, string_value};
 
 use crate::doctor::workspace::SourceFile;
 
@@ -73,4 +73,21 @@ pub fn in_rust_test(file: &SourceFile, node: Node<'_>) -> bool {
         current = parent;
     }
     false
+}
+
+/// Env variables read by name: `env::var("X")`, `std::env::var`, `dotenvy::var`.
+pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    for call in nodes_of(file, &["call_expression"]) {
+        if !matches!(
+            callee(file, call),
+            "env::var" | "std::env::var" | "var" | "dotenvy::var"
+        ) {
+            continue;
+        }
+        if let Some(key) = arguments(call).first().and_then(|a| string_value(file, *a)) {
+            out.push((key, call.byte_range()));
+        }
+    }
+    out
 }
