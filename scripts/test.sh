@@ -4,8 +4,9 @@
 # generated server, Redis for its shared rate limits, python3-venv for the generated Python
 # verifier, whose packages scripts/python-env.sh installs under target/, Node for the Better
 # Auth compatibility harness, whose npm packages are installed from its lockfile), then
-# rustfmt, clippy with warnings as errors, and every unit and
-# integration test with a throwaway PostgreSQL (scripts/with-postgres.sh).
+# rustfmt, clippy with warnings as errors, and both test tiers: the fast one (`cargo test`)
+# and the e2e one (`--features e2e`: generated crates built and run), with a throwaway
+# PostgreSQL (scripts/with-postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,11 +44,11 @@ fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
-echo "== cargo test (with a throwaway PostgreSQL)"
+cargo clippy --all-targets --all-features --locked -- -D warnings
+echo "== cargo test --features e2e (both tiers, with a throwaway PostgreSQL)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-bash scripts/with-postgres.sh cargo test --locked 2>&1 | tee "$log"
+bash scripts/with-postgres.sh cargo test --features e2e --locked 2>&1 | tee "$log"
 # One closing line for the whole suite (cargo prints one per test binary, the last being the
 # doc-tests' "0 passed").
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\nauthgen: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"

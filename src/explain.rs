@@ -31,7 +31,22 @@ pub fn matches<'d>(docs: &'d [Diagnostic], query: &str) -> Vec<&'d Diagnostic> {
         .collect()
 }
 
-pub fn command(root: &Path, query: &str, out: &mut dyn Write, color: bool) -> anyhow::Result<u8> {
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error(transparent)]
+    Diagnostics(#[from] diagnostics::DiagnosticError),
+    #[error(transparent)]
+    Doctor(#[from] doctor::DoctorError),
+    #[error(transparent)]
+    Output(#[from] std::io::Error),
+}
+
+pub fn command(
+    root: &Path,
+    query: &str,
+    out: &mut dyn Write,
+    color: bool,
+) -> Result<u8, ExplainError> {
     let docs = diagnostics::all()?;
     let found = matches(&docs, query);
     if found.is_empty() {

@@ -52,19 +52,19 @@ fn main() -> ExitCode {
             let mut stdout = anstream::stdout();
             match authgen::explain::command(&args.path, &args.query.join(" "), &mut stdout, color) {
                 Ok(status) => ExitCode::from(status),
-                Err(err) => fail(format!("{err:#}")),
+                Err(err) => fail(err),
             }
         }
         Command::Secret(args) => {
             match authgen::secret::command(&args.path, args.write, &mut anstream::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(err) => fail(format!("{err:#}")),
+                Err(err) => fail(err),
             }
         }
         Command::Token(args) => {
             match authgen::token::command(&args.path, &args.action, &mut anstream::stdout()) {
                 Ok(status) => ExitCode::from(status),
-                Err(err) => fail(format!("{err:#}")),
+                Err(err) => fail(err),
             }
         }
         Command::Completions { shell } => {

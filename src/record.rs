@@ -1,5 +1,6 @@
 //! Stage 6: Spec-Kit Plus records. Prompt history records (PHR) under
-//! `history/prompts/<feature>/` after configuration, generation and diagnostics, and, with
+//! `history/prompts/<feature>/` at the milestones Spec-Kit Plus defines — stage `spec` after
+//! configuration, `plan` after generation, `red` or `green` after diagnostics — and, with
 //! consent, three architecture decision records under `history/adr/`.
 
 use std::path::Path;
@@ -7,7 +8,10 @@ use std::path::Path;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use crate::generate::{GenerateError, Templates, tera_message, write_atomic};
+use crate::configure::Configured;
+use crate::discover::Project;
+use crate::doctor::{self, Severity};
+use crate::generate::{Applied, GenerateError, Plan, Source, Templates, write_atomic};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -21,7 +25,7 @@ pub enum RecordError {
 #[derive(Debug, Clone)]
 pub struct Phr {
     pub title: String,
-    /// Spec-Kit stage for feature records: plan, green, misc, ...
+    /// Spec-Kit stage for feature records: spec, plan, red, green, misc, ...
     pub stage: &'static str,
     pub labels: Vec<&'static str>,
     pub prompt: String,
@@ -55,6 +59,198 @@ struct Links<'a> {
     ticket: Option<&'a str>,
     adr: Option<&'a str>,
     pr: Option<&'a str>,
+}
+
+/// What `authgen init` did, as the records describe it.
+pub struct InitRun<'a> {
+    pub project: &'a Project,
+    pub configured: &'a Configured,
+    /// The command line.
+    pub command: &'a str,
+    /// The discovery results as the init report printed them (plain text).
+    pub discovered: &'a str,
+}
+
+/// What the checks after writing found.
+pub struct Checked<'a> {
+    /// Files read back and matched against the manifest hashes.
+    pub verified: usize,
+    /// The doctor's report on the repository, `None` when it could not run.
+    pub doctor: Option<&'a doctor::Report>,
+}
+
+/// The three records of an init run that wrote files: configuration (`spec`), generation
+/// (`plan`) and, unless `--no-doctor`, diagnostics (`red` when a check failed at error
+/// severity or crashed, `green` when all passed).
+pub fn init_phrs(
+    run: &InitRun<'_>,
+    plan: &Plan,
+    applied: &Applied,
+    checked: Option<&Checked<'_>>,
+) -> Vec<Phr> {
+    let command = run.command;
+    let c = &run.configured.config;
+    let answers: Vec<String> = run
+        .configured
+        .origins
+        .iter()
+        .map(|(key, origin)| format!("- {key}: {} ({origin})", c.answer_text(key)))
+        .collect();
+    let answers_file = plan
+        .changes
+        .iter()
+        .find(|ch| ch.source == Source::Answers)
+        .map(|ch| ch.path.clone());
+    let template_files = plan
+        .changes
+        .iter()
+        .filter(|ch| ch.writes() && matches!(ch.source, Source::Template(_)))
+        .count();
+    let conflicts: Vec<String> = plan.conflicts().map(|ch| ch.path.clone()).collect();
+    let mut phrs = vec![
+        Phr {
+            title: "Auth configuration selected".into(),
+            stage: "spec",
+            labels: vec!["authgen", "auth", "configuration"],
+            prompt: format!("`{command}`"),
+            response: format!(
+                "Answers recorded in authgen.toml:\n\n{}\n\nDiscovered:\n\n```text\n{}\n```",
+                answers.join("\n"),
+                run.discovered.trim_end()
+            ),
+            outcome: format!(
+                "- Impact: auth server in `{}/`, {} tokens, {} session validation.\n- Next prompts: generate the auth server.",
+                c.auth_dir, c.algorithm, c.session_validation
+            ),
+            files: answers_file.into_iter().collect(),
+            tests: Vec::new(),
+        },
+        Phr {
+            title: "Auth components generated".into(),
+            stage: "plan",
+            labels: vec!["authgen", "auth", "generation"],
+            prompt: format!("`{command}`"),
+            response: format!(
+                "Wrote {} file(s):\n\n{}{}{}",
+                applied.written.len(),
+                bullets(&applied.written),
+                if applied.removed.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n\nRemoved (obsolete):\n\n{}", bullets(&applied.removed))
+                },
+                if conflicts.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "\n\nKept because edited (conflicts):\n\n{}",
+                        bullets(&conflicts)
+                    )
+                }
+            ),
+            outcome: format!(
+                "- Impact: {template_files} generated file(s) recorded in .authgen/manifest.toml.\n- Next prompts: review SETUP.md in `{}/`.",
+                c.auth_dir
+            ),
+            files: applied.written.clone(),
+            tests: Vec::new(),
+        },
+    ];
+    if let Some(checked) = checked {
+        phrs.push(diagnostics_phr(command, checked));
+    }
+    phrs
+}
+
+fn bullets(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|p| format!("- {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn diagnostics_phr(command: &str, checked: &Checked<'_>) -> Phr {
+    let verified = format!(
+        "{} written file(s) read back; content and manifest hashes match.",
+        checked.verified
+    );
+    let mut tests = vec![format!(
+        "post-write verification of {} file(s)",
+        checked.verified
+    )];
+    let (failed, results, files) = match checked.doctor {
+        None => (
+            true,
+            "`authgen doctor` could not run on the repository.".to_owned(),
+            Vec::new(),
+        ),
+        Some(report) => {
+            let failed =
+                report.crashed() || report.findings().any(|f| f.severity >= Severity::Error);
+            let mut lines = vec![format!(
+                "`authgen doctor`: {}/{} checks passed.",
+                report.passed(),
+                report.checks.len()
+            )];
+            let mut files = Vec::new();
+            for check in &report.checks {
+                let status = match &check.outcome {
+                    doctor::Outcome::Passed => "passed".to_owned(),
+                    doctor::Outcome::Findings { findings } => {
+                        format!("{} finding(s)", findings.len())
+                    }
+                    doctor::Outcome::Crashed { error } => format!("crashed: {error}"),
+                };
+                lines.push(format!("- {}: {status}", check.id));
+                for finding in check.findings() {
+                    lines.push(format!(
+                        "  - {} {}:{}:{}: {}",
+                        finding.severity.as_str(),
+                        finding.file,
+                        finding.start.line,
+                        finding.start.column,
+                        finding.message
+                    ));
+                    if !files.contains(&finding.file) {
+                        files.push(finding.file.clone());
+                    }
+                }
+                tests.push(format!("authgen doctor --check {}", check.id));
+            }
+            let fixable = report
+                .findings()
+                .filter(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|fix| fix.applicability != doctor::Applicability::DisplayOnly)
+                })
+                .count();
+            lines.push(String::new());
+            lines.push(if fixable == 0 {
+                "Fixes applied: none.".to_owned()
+            } else {
+                format!(
+                    "Fixes applied: none (init only reports); {fixable} finding(s) have a fix: `authgen doctor --diff` shows them, `authgen doctor --fix` applies the safe ones (add `--unsafe-fixes` for those to review)."
+                )
+            });
+            (failed, lines.join("\n"), files)
+        }
+    };
+    Phr {
+        title: "Auth integration diagnostics completed".into(),
+        stage: if failed { "red" } else { "green" },
+        labels: vec!["authgen", "auth", "diagnostics"],
+        prompt: format!("`{command}` (post-write checks)"),
+        response: format!("{verified}\n\n{results}"),
+        outcome: if failed {
+            "- Impact: the auth integration has failing diagnostics.\n- Next prompts: `authgen doctor` for details and fixes, then run it again until it passes.".into()
+        } else {
+            "- Impact: every diagnostic passed.\n- Next prompts: run `authgen doctor` after editing the generated code.".into()
+        },
+        files,
+        tests,
+    }
 }
 
 /// `004-auth-server` → `auth-server`; `feature/login` → `login`; main/master → none.
@@ -167,10 +363,11 @@ impl Recorder<'_> {
             let mut ctx = ctx.clone();
             ctx.insert("adr_id", &format!("{next:04}"));
             ctx.insert("date", &self.date);
-            let text = Tera::one_off(source, &ctx, false).map_err(|e| GenerateError::Template {
-                name: (*template).into(),
-                message: tera_message(&e),
-            })?;
+            let text =
+                Tera::one_off(source, &ctx, false).map_err(|source| GenerateError::Render {
+                    name: (*template).into(),
+                    source,
+                })?;
             let rel = format!("history/adr/{next:04}-{slug}.md");
             write_atomic(&self.root.join(&rel), text.as_bytes()).map_err(|e| RecordError::Io {
                 path: rel.clone(),

@@ -138,8 +138,25 @@ pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String)> {
     out
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error(
+        "nothing to write to: no authgen.toml and no .env file defines {}; run `authgen secret` and put the value where your server reads it",
+        SECRET_KEYS.join(", ")
+    )]
+    NoTarget,
+    #[error("{path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Output(#[from] std::io::Error),
+}
+
 /// `authgen secret [--write]`.
-pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> Result<(), SecretError> {
     let secret = generate();
     if !write {
         writeln!(out, "{secret}")?;
@@ -148,13 +165,13 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> anyhow
     let ws = crate::doctor::Workspace::open(root);
     let targets = targets(&ws);
     if targets.is_empty() {
-        anyhow::bail!(
-            "nothing to write to: no authgen.toml and no .env file defines {}; run `authgen secret` and put the value where your server reads it",
-            SECRET_KEYS.join(", ")
-        );
+        return Err(SecretError::NoTarget);
     }
     for (rel, key) in &targets {
-        write_env(root, rel, key, &secret).map_err(|e| anyhow::anyhow!("{rel}: {e}"))?;
+        write_env(root, rel, key, &secret).map_err(|source| SecretError::Write {
+            path: rel.clone(),
+            source,
+        })?;
     }
     for (rel, key) in &targets {
         let ignored = ws.is_ignored(rel);

@@ -22,14 +22,43 @@ struct Expected {
     jwks_url: Option<String>,
 }
 
-fn expected(root: &Path) -> anyhow::Result<Expected> {
+/// Why `authgen token` could not do what was asked (a token failing verification is not
+/// an error: it is the report).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{}: no authgen.toml; run `authgen init` first (or pass --path)", .0.display())]
+    NoAnswers(std::path::PathBuf),
+    #[error("not a JWT: {0}")]
+    NotAJwt(#[source] jsonwebtoken::errors::Error),
+    #[error(
+        "this repository signs EdDSA: the private key lives (encrypted) in the auth server's database; sign in to get a token instead"
+    )]
+    MintEddsa,
+    #[error(
+        "AUTH_SECRET is not set in the auth server's or backend's .env (`authgen secret --write`)"
+    )]
+    NoSecret,
+    #[error("{path}: {source}")]
+    Jwks {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("signing: {0}")]
+    Sign(#[source] jsonwebtoken::errors::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+fn expected(root: &Path) -> Result<Expected, TokenError> {
     let ws = crate::doctor::Workspace::open(root);
     let Some((answers, _)) = crate::doctor::facts::answers(&ws) else {
-        anyhow::bail!(
-            "{}: no authgen.toml; run `authgen init` first (or pass --path)",
-            root.display()
-        );
+        return Err(TokenError::NoAnswers(root.to_path_buf()));
     };
+    // The server's default audience, as `authgen init` recorded it.
+    let server = crate::doctor::facts::manifest(&ws).and_then(|m| m.server);
     let auth_dir = answers
         .auth_dir
         .clone()
@@ -59,13 +88,15 @@ fn expected(root: &Path) -> anyhow::Result<Expected> {
             Alg::Hs256 => Algorithm::HS256,
         },
         issuer: env("AUTH_ISSUER").unwrap_or_else(|| format!("http://localhost:{port}")),
-        audience: env("AUTH_AUDIENCE").unwrap_or_else(|| format!("{name}-api")),
+        audience: env("AUTH_AUDIENCE")
+            .or_else(|| server.map(|s| s.audience))
+            .unwrap_or_else(|| format!("{name}-api")),
         secret: backend_env("AUTH_SECRET").or_else(|| env("AUTH_SECRET")),
         jwks_url: backend_env("AUTH_JWKS_URL"),
     })
 }
 
-fn read_token(token: &str) -> anyhow::Result<String> {
+fn read_token(token: &str) -> Result<String, TokenError> {
     if token == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
@@ -78,12 +109,12 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-pub fn command(root: &Path, action: &TokenAction, out: &mut dyn Write) -> anyhow::Result<u8> {
+pub fn command(root: &Path, action: &TokenAction, out: &mut dyn Write) -> Result<u8, TokenError> {
     match action {
         TokenAction::Decode { token } => {
             let token = read_token(token)?;
             let data = jsonwebtoken::dangerous::insecure_decode::<Value>(&token)
-                .map_err(|e| anyhow::anyhow!("not a JWT: {e}"))?;
+                .map_err(TokenError::NotAJwt)?;
             writeln!(
                 out,
                 "header  {}",
@@ -118,14 +149,10 @@ pub fn command(root: &Path, action: &TokenAction, out: &mut dyn Write) -> anyhow
         } => {
             let expected = expected(root)?;
             if expected.algorithm != Algorithm::HS256 {
-                anyhow::bail!(
-                    "this repository signs EdDSA: the private key lives (encrypted) in the auth server's database; sign in to get a token instead"
-                );
+                return Err(TokenError::MintEddsa);
             }
             let Some(secret) = expected.secret else {
-                anyhow::bail!(
-                    "AUTH_SECRET is not set in the auth server's or backend's .env (`authgen secret --write`)"
-                );
+                return Err(TokenError::NoSecret);
             };
             let iat = now();
             let claims = json!({
@@ -138,7 +165,8 @@ pub fn command(root: &Path, action: &TokenAction, out: &mut dyn Write) -> anyhow
                 &Header::new(Algorithm::HS256),
                 &claims,
                 &EncodingKey::from_secret(secret.as_bytes()),
-            )?;
+            )
+            .map_err(TokenError::Sign)?;
             writeln!(out, "{token}")?;
             Ok(0)
         }
@@ -161,7 +189,12 @@ fn uuid_like() -> String {
     )
 }
 
-fn verify(root: &Path, token: &str, jwks: Option<&str>, out: &mut dyn Write) -> anyhow::Result<u8> {
+fn verify(
+    root: &Path,
+    token: &str,
+    jwks: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<u8, TokenError> {
     let expected = expected(root)?;
     let mut failed = false;
     let mut report =
@@ -205,7 +238,13 @@ fn verify(root: &Path, token: &str, jwks: Option<&str>, out: &mut dyn Write) -> 
         },
         _ => match jwks {
             Some(path) if !path.starts_with("http") => {
-                let set: JwkSet = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+                let jwks_error =
+                    |source: Box<dyn std::error::Error + Send + Sync>| TokenError::Jwks {
+                        path: path.to_owned(),
+                        source,
+                    };
+                let text = std::fs::read_to_string(path).map_err(|e| jwks_error(e.into()))?;
+                let set: JwkSet = serde_json::from_str(&text).map_err(|e| jwks_error(e.into()))?;
                 let found = header.kid.as_deref().and_then(|kid| set.find(kid));
                 report(
                     found.is_some(),
@@ -221,7 +260,10 @@ fn verify(root: &Path, token: &str, jwks: Option<&str>, out: &mut dyn Write) -> 
                     ),
                     out,
                 )?;
-                found.map(DecodingKey::from_jwk).transpose()?
+                found
+                    .map(DecodingKey::from_jwk)
+                    .transpose()
+                    .map_err(|e| jwks_error(e.into()))?
             }
             _ => {
                 report(

@@ -1,5 +1,6 @@
 //! Every check on its fixtures (fixtures/doctor/<id>/): findings on `bad/` at the expected
-//! places (json snapshot), nothing on `good/`, and `--fix` on a copy of `bad/` producing
+//! places (json snapshot) and as a person reads them (the human report, clippy `.stderr`
+//! style, in `<id>-bad-human.snap`), nothing on `good/`, and `--fix` on a copy of `bad/` producing
 //! exactly `fixed/` (or `fixed-unsafe/` with `--unsafe-fixes`), after which only the findings
 //! that had no such fix are left (none, when every finding is fixable).
 
@@ -103,8 +104,19 @@ fn check_fixtures(id: &str) {
     assert_eq!(code, 1, "{id}: bad/ must have findings:\n{text}");
     let bad = findings(&json);
     assert!(!bad.is_empty());
+    let human = authgen()
+        .args(["doctor", "--fail-on", "warning", "--check", id])
+        .arg(&bad_dir)
+        .output()
+        .unwrap();
+    // The copy's temporary path, as the fixture's.
+    let human = String::from_utf8_lossy(&human.stdout).replace(
+        &bad_dir.display().to_string(),
+        &format!("fixtures/doctor/{id}/bad"),
+    );
     insta::with_settings!({snapshot_path => "snapshots/doctor", prepend_module_to_snapshot => false}, {
         insta::assert_json_snapshot!(format!("{id}-bad"), findings(&json));
+        insta::assert_snapshot!(format!("{id}-bad-human"), human);
     });
 
     let (code, json, text) = doctor(&good_dir, id, &[]);

@@ -30,29 +30,41 @@ fn records(dir: &Path) -> Vec<String> {
     names
 }
 
-#[test]
-fn speckit_repo_gets_three_records_with_incremented_ids() {
-    let (_tmp, repo) = copy_fixture("speckit");
-    on_branch(&repo, "004-auth-server");
-    let run1 = run(&["init", "--yes", "--algorithm", "hs256"], &repo);
-    assert_eq!(run1.code, 0, "{}{}", run1.stdout, run1.stderr);
+/// No unresolved placeholder of a template (Tera, Spec-Kit's `[TITLE]`/`PROMPT_TEXT`, ...).
+fn assert_no_placeholders(name: &str, text: &str) {
+    for placeholder in [
+        "{{",
+        "}}",
+        "{%",
+        "[TITLE]",
+        "ID",
+        "PROMPT_TEXT",
+        "RESPONSE_TEXT",
+    ] {
+        assert!(
+            !text.contains(placeholder),
+            "{name} holds {placeholder:?}:\n{text}"
+        );
+    }
+}
 
-    let dir = repo.join("history/prompts/auth-server");
-    let names = records(&dir);
+/// The three records of one init run on the speckit fixture's feature branch: ids after the
+/// fixture's own two, the seed's stages in the front matter and the file names.
+fn assert_feature_records(dir: &Path, names: &[String], diagnostics_stage: &str) {
     assert_eq!(
         names,
         [
-            "0001-draft-auth-spec.spec.prompt.md",
-            "0002-plan-auth-server.plan.prompt.md",
-            "0003-configure-authentication.plan.prompt.md",
-            "0004-generate-auth-server-and-docs.green.prompt.md",
-            "0005-check-generated-files.misc.prompt.md",
+            "0001-draft-auth-spec.spec.prompt.md".to_owned(),
+            "0002-plan-auth-server.plan.prompt.md".to_owned(),
+            "0003-auth-configuration-selected.spec.prompt.md".to_owned(),
+            "0004-auth-components-generated.plan.prompt.md".to_owned(),
+            format!("0005-auth-integration-diagnostics-completed.{diagnostics_stage}.prompt.md"),
         ]
     );
     for (name, id, stage) in [
-        (&names[2], 3, "plan"),
-        (&names[3], 4, "green"),
-        (&names[4], 5, "misc"),
+        (&names[2], 3, "spec"),
+        (&names[3], 4, "plan"),
+        (&names[4], 5, diagnostics_stage),
     ] {
         let text = read(&dir.join(name));
         let meta = front_matter(&text);
@@ -64,30 +76,43 @@ fn speckit_repo_gets_three_records_with_incremented_ids() {
             meta["links"]["spec"].as_str(),
             Some("specs/004-auth-server/spec.md")
         );
-        for placeholder in [
-            "{{",
-            "}}",
-            "{%",
-            "[TITLE]",
-            "ID",
-            "PROMPT_TEXT",
-            "RESPONSE_TEXT",
-        ] {
-            assert!(
-                !text.contains(placeholder),
-                "{name} holds {placeholder:?}:\n{text}"
-            );
-        }
+        assert_no_placeholders(name, &text);
     }
+}
+
+#[test]
+fn speckit_repo_gets_spec_plan_and_green_records_with_incremented_ids() {
+    let (_tmp, repo) = copy_fixture("speckit");
+    on_branch(&repo, "004-auth-server");
+    let run1 = run(&["init", "--yes", "--algorithm", "hs256"], &repo);
+    assert_eq!(run1.code, 0, "{}{}", run1.stdout, run1.stderr);
+    assert!(
+        run1.stdout.contains("12/12 checks passed"),
+        "{}",
+        run1.stdout
+    );
+
+    let dir = repo.join("history/prompts/auth-server");
+    let names = records(&dir);
+    assert_feature_records(&dir, &names, "green");
     let config_record = read(&dir.join(&names[2]));
     assert!(
         config_record.contains("- algorithm: hs256 (flag/env)"),
         "{config_record}"
     );
+    // The discovery results, as the report showed them.
+    assert!(config_record.contains("FastAPI in api/"), "{config_record}");
     let generate_record = read(&dir.join(&names[3]));
     assert!(
         generate_record.contains("- auth-server/SETUP.md"),
         "{generate_record}"
+    );
+    let diagnostics = read(&dir.join(&names[4]));
+    assert!(
+        diagnostics.contains("`authgen doctor`: 12/12 checks passed.")
+            && diagnostics.contains("- route-order: passed")
+            && diagnostics.contains("Fixes applied: none."),
+        "{diagnostics}"
     );
 
     // Without consent (no --adr, no terminal) no ADR is written, and the output says how.
@@ -99,6 +124,39 @@ fn speckit_repo_gets_three_records_with_incremented_ids() {
     let run2 = run(&["init", "--yes"], &repo);
     assert!(run2.stdout.contains("nothing to do"), "{}", run2.stdout);
     assert_eq!(snapshot(&repo), before);
+}
+
+#[test]
+fn a_failing_doctor_run_is_recorded_red_with_its_findings() {
+    let (_tmp, repo) = copy_fixture("speckit");
+    on_branch(&repo, "004-auth-server");
+    // The user's own migration stores the session address as INET (`inet-column`, an error).
+    std::fs::write(
+        repo.join("api/migrations/003_sessions.sql"),
+        "CREATE TABLE audit (id SERIAL PRIMARY KEY, ip_address INET);\n",
+    )
+    .unwrap();
+    let run1 = run(&["init", "--yes"], &repo);
+    assert_eq!(run1.code, 0, "{}{}", run1.stdout, run1.stderr);
+    assert!(run1.stdout.contains("[inet-column]"), "{}", run1.stdout);
+
+    let dir = repo.join("history/prompts/auth-server");
+    let names = records(&dir);
+    assert_feature_records(&dir, &names, "red");
+    let diagnostics = read(&dir.join(&names[4]));
+    let meta = front_matter(&diagnostics);
+    assert_eq!(
+        meta["files"][0].as_str(),
+        Some("api/migrations/003_sessions.sql"),
+        "{diagnostics}"
+    );
+    assert!(
+        diagnostics.contains("`authgen doctor`: 11/12 checks passed.")
+            && diagnostics.contains("- inet-column: 1 finding(s)")
+            && diagnostics.contains("  - error api/migrations/003_sessions.sql:1:")
+            && diagnostics.contains("`authgen doctor --diff` shows them"),
+        "{diagnostics}"
+    );
 }
 
 #[test]
@@ -145,11 +203,20 @@ fn records_go_to_general_without_a_feature_branch_and_can_be_forced_on() {
     let run = run(&["init", "--yes", "--records", "on"], &repo);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let names = records(&repo.join("history/prompts/general"));
-    assert_eq!(names.len(), 3, "{names:?}");
-    assert!(
-        names.iter().all(|n| n.ends_with(".general.prompt.md")),
-        "{names:?}"
+    assert_eq!(
+        names,
+        [
+            "0001-auth-configuration-selected.general.prompt.md",
+            "0002-auth-components-generated.general.prompt.md",
+            "0003-auth-integration-diagnostics-completed.general.prompt.md",
+        ]
     );
+    for name in &names {
+        assert_no_placeholders(
+            name,
+            &read(&repo.join("history/prompts/general").join(name)),
+        );
+    }
     assert!(read(&repo.join("authgen.toml")).contains("records = \"on\""));
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, Item, Value};
 
-use super::{Answers, AuthConfig, BackendKind};
+use super::{Answers, AuthConfig, BackendKind, question};
 
 pub const ANSWERS_FILE: &str = "authgen.toml";
 
@@ -59,9 +59,9 @@ pub fn render_answers(existing: Option<&str>, config: &AuthConfig) -> String {
             doc
         });
     let fresh = doc.is_empty();
-    for (key, value, comment) in entries(config) {
+    for (key, value) in entries(config) {
         match value {
-            Some(value) => set(&mut doc, key, value, comment, fresh),
+            Some(value) => set(&mut doc, key, value, question(key).comment, fresh),
             None => {
                 doc.remove(key);
             }
@@ -70,85 +70,42 @@ pub fn render_answers(existing: Option<&str>, config: &AuthConfig) -> String {
     doc.to_string()
 }
 
-fn entries(config: &AuthConfig) -> Vec<(&'static str, Option<Value>, &'static str)> {
+/// Each answer's value (`None`: the key is removed), in [`QUESTIONS`] order.
+fn entries(config: &AuthConfig) -> Vec<(&'static str, Option<Value>)> {
     let strings =
         |items: &[String]| Value::Array(items.iter().map(String::as_str).collect::<Array>());
     let backend_dir = (config.backend != BackendKind::None)
         .then(|| config.backend_dir.clone().map(Value::from))
         .flatten();
     vec![
-        (
-            "backend",
-            Some(config.backend.as_str().into()),
-            "API backend that verifies tokens: fastapi, axum or none.",
-        ),
-        (
-            "backend_dir",
-            backend_dir,
-            "Its directory, relative to the repository root (\"\" is the root).",
-        ),
-        (
-            "auth_dir",
-            Some(config.auth_dir.as_str().into()),
-            "Directory of the generated auth server.",
-        ),
-        (
-            "base_path",
-            Some(config.base_path.as_str().into()),
-            "Path prefix of every auth endpoint.",
-        ),
-        (
-            "port",
-            Some(i64::from(config.port).into()),
-            "Port the auth server listens on in development.",
-        ),
+        ("backend", Some(config.backend.as_str().into())),
+        ("backend_dir", backend_dir),
+        ("auth_dir", Some(config.auth_dir.as_str().into())),
+        ("base_path", Some(config.base_path.as_str().into())),
+        ("port", Some(i64::from(config.port).into())),
         (
             "methods",
             Some(Value::Array(
                 config.methods.iter().map(|m| m.as_str()).collect::<Array>(),
             )),
-            "Sign-in methods: email, google, github, magic-link.",
         ),
         (
             "email_verification",
             Some(config.email_verification.as_str().into()),
-            "required or off.",
         ),
-        (
-            "algorithm",
-            Some(config.algorithm.as_str().into()),
-            "JWT signing: eddsa (public keys at /jwks) or hs256 (shared secret).",
-        ),
+        ("algorithm", Some(config.algorithm.as_str().into())),
         (
             "session_validation",
             Some(config.session_validation.as_str().into()),
-            "jwt (signature and claims) or database (also the session row).",
         ),
         (
             "access_minutes",
             Some(i64::from(config.access_minutes).into()),
-            "Access-token lifetime in minutes.",
         ),
-        (
-            "session_days",
-            Some(i64::from(config.session_days).into()),
-            "Refresh-token (session) lifetime in days.",
-        ),
-        (
-            "cors_origins",
-            Some(strings(&config.cors_origins)),
-            "Browser origins allowed to call the auth server.",
-        ),
-        (
-            "deploy",
-            Some(config.deploy.as_str().into()),
-            "Deploy files: docker, railway, fly or local.",
-        ),
-        (
-            "records",
-            Some(config.records.as_str().into()),
-            "Spec-Kit prompt history records: auto, on or off.",
-        ),
+        ("session_days", Some(i64::from(config.session_days).into())),
+        ("cors_origins", Some(strings(&config.cors_origins))),
+        ("deploy", Some(config.deploy.as_str().into())),
+        ("records", Some(config.records.as_str().into())),
     ]
 }
 
@@ -182,6 +139,7 @@ fn same(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::configure::QUESTIONS;
     use crate::configure::*;
 
     fn config() -> AuthConfig {
@@ -201,6 +159,14 @@ mod tests {
             deploy: DeployTarget::Docker,
             records: RecordsMode::Auto,
         }
+    }
+
+    /// authgen.toml holds exactly the answers of the QUESTIONS table, in its order.
+    #[test]
+    fn authgen_toml_follows_the_questions_table() {
+        let keys: Vec<&str> = entries(&config()).iter().map(|(k, _)| *k).collect();
+        let table: Vec<&str> = QUESTIONS.iter().map(|q| q.key).collect();
+        assert_eq!(keys, table);
     }
 
     #[test]

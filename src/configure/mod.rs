@@ -17,24 +17,101 @@ pub use prompt::{InquirePrompter, PromptError, Prompter};
 
 use crate::discover::{AuthServerKind, BackendFramework, Project, normalize_rel};
 
-/// A partial set of answers: what the flags, the environment or authgen.toml say.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+/// A partial set of answers: what the flags, the environment or authgen.toml say. One struct
+/// for all three: clap reads it from the command line and `AUTHGEN_*` (flattened into
+/// `InitArgs`), serde from authgen.toml. A field without a flag is `#[arg(skip)]`.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct Answers {
-    pub backend: Option<BackendKind>,
-    pub backend_dir: Option<String>,
-    pub auth_dir: Option<String>,
-    pub base_path: Option<String>,
-    pub port: Option<u16>,
+    /// Sign-in methods.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        env = "AUTHGEN_METHODS",
+        help_heading = "Answers"
+    )]
     pub methods: Option<Vec<Method>>,
+
+    /// Whether users must verify their email address before signing in.
+    #[arg(
+        long,
+        value_enum,
+        env = "AUTHGEN_EMAIL_VERIFICATION",
+        help_heading = "Answers"
+    )]
     pub email_verification: Option<EmailVerification>,
-    pub algorithm: Option<Algorithm>,
+
+    /// How the API backend validates a request: the JWT alone, or also the session in the database.
+    #[arg(
+        long,
+        value_enum,
+        env = "AUTHGEN_SESSION_VALIDATION",
+        help_heading = "Answers"
+    )]
     pub session_validation: Option<SessionValidation>,
-    pub access_minutes: Option<u32>,
+
+    /// Refresh-token (session) lifetime in days.
+    #[arg(long, value_name = "N", env = "AUTHGEN_SESSION_DAYS", help_heading = "Answers",
+          value_parser = clap::value_parser!(u32).range(1..=365))]
     pub session_days: Option<u32>,
+
+    /// Access-token lifetime in minutes.
+    #[arg(long, value_name = "N", env = "AUTHGEN_ACCESS_MINUTES", help_heading = "Answers",
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub access_minutes: Option<u32>,
+
+    /// JWT signing algorithm.
+    #[arg(long, value_enum, env = "AUTHGEN_ALGORITHM", help_heading = "Answers")]
+    pub algorithm: Option<Algorithm>,
+
+    /// Browser origin allowed to call the auth server (repeat, or comma-separate).
+    #[arg(
+        long = "cors-origin",
+        value_name = "URL",
+        value_delimiter = ',',
+        env = "AUTHGEN_CORS_ORIGIN",
+        help_heading = "Answers"
+    )]
     pub cors_origins: Option<Vec<String>>,
+
+    /// Where the auth server will be deployed.
+    #[arg(long, value_enum, env = "AUTHGEN_DEPLOY", help_heading = "Answers")]
     pub deploy: Option<DeployTarget>,
+
+    /// Directory of the generated auth server, relative to PATH.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "AUTHGEN_AUTH_DIR",
+        help_heading = "Answers"
+    )]
+    pub auth_dir: Option<String>,
+
+    /// Directory of the API backend, relative to PATH (needed when discovery finds several).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "AUTHGEN_BACKEND_DIR",
+        help_heading = "Answers"
+    )]
+    pub backend_dir: Option<String>,
+
+    /// Kind of API backend that will verify tokens.
+    #[arg(long, value_enum, env = "AUTHGEN_BACKEND", help_heading = "Answers")]
+    pub backend: Option<BackendKind>,
+
+    /// Spec-Kit prompt history records: auto = when .specify/ exists.
+    #[arg(long, value_enum, env = "AUTHGEN_RECORDS", help_heading = "Answers")]
     pub records: Option<RecordsMode>,
+
+    /// Path prefix of every auth endpoint (authgen.toml only).
+    #[arg(skip)]
+    pub base_path: Option<String>,
+
+    /// Development port of the auth server (authgen.toml only).
+    #[arg(skip)]
+    pub port: Option<u16>,
 }
 
 /// The complete configuration the rest of the pipeline works from.
@@ -55,6 +132,37 @@ pub struct AuthConfig {
     pub cors_origins: Vec<String>,
     pub deploy: DeployTarget,
     pub records: RecordsMode,
+}
+
+impl AuthConfig {
+    /// The answer of `key` (a [`QUESTIONS`] key) as one line of text.
+    pub fn answer_text(&self, key: &str) -> String {
+        let c = self;
+        match key {
+            "backend" => match &c.backend_dir {
+                Some(dir) => format!("{} in {}", c.backend, display_dir(dir)),
+                None => c.backend.to_string(),
+            },
+            "auth_dir" => c.auth_dir.clone(),
+            "methods" => c
+                .methods
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            "email_verification" => c.email_verification.to_string(),
+            "algorithm" => c.algorithm.to_string(),
+            "session_validation" => c.session_validation.to_string(),
+            "access_minutes" => c.access_minutes.to_string(),
+            "session_days" => c.session_days.to_string(),
+            "cors_origins" => c.cors_origins.join(", "),
+            "deploy" => c.deploy.to_string(),
+            "base_path" => c.base_path.clone(),
+            "port" => c.port.to_string(),
+            "records" => c.records.to_string(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Where an answer came from, shown next to it in the summary.
@@ -106,12 +214,20 @@ pub enum ConfigureError {
     Prompt(#[from] PromptError),
 }
 
-/// A question `init` can ask. Every one has a flag.
+/// One answer `init` records, in one row: its authgen.toml key (also the origin key), the
+/// flag the missing-answer error names, the label of that error, the comment above the key
+/// in authgen.toml and its label in the init report. The flag itself, its `AUTHGEN_*`
+/// variable and the serde key are the [`Answers`] field; the resolver asks in this order.
 #[derive(Debug)]
 pub struct Question {
     pub key: &'static str,
+    /// As the missing-answer error shows it; empty for settings that are never asked.
     pub flag: &'static str,
     pub label: &'static str,
+    /// The comment above the key in a new authgen.toml.
+    pub comment: &'static str,
+    /// The label in the init report's configuration; empty when the report does not list it.
+    pub report: &'static str,
 }
 
 impl fmt::Display for Question {
@@ -120,78 +236,114 @@ impl fmt::Display for Question {
     }
 }
 
-macro_rules! question {
-    ($name:ident, $key:literal, $flag:literal, $label:literal) => {
-        pub static $name: Question = Question {
-            key: $key,
-            flag: $flag,
-            label: $label,
-        };
-    };
-}
+/// Every answer, in authgen.toml order.
+pub static QUESTIONS: &[Question] = &[
+    Question {
+        key: "backend",
+        flag: "--backend fastapi|axum|none",
+        label: "API backend kind (--backend)",
+        comment: "API backend that verifies tokens: fastapi, axum or none.",
+        report: "backend",
+    },
+    Question {
+        key: "backend_dir",
+        flag: "--backend-dir DIR",
+        label: "which API backend verifies tokens (--backend-dir)",
+        comment: "Its directory, relative to the repository root (\"\" is the root).",
+        report: "",
+    },
+    Question {
+        key: "auth_dir",
+        flag: "--auth-dir DIR",
+        label: "auth server directory (--auth-dir)",
+        comment: "Directory of the generated auth server.",
+        report: "auth server",
+    },
+    Question {
+        key: "base_path",
+        flag: "",
+        label: "auth endpoints' path prefix",
+        comment: "Path prefix of every auth endpoint.",
+        report: "base path",
+    },
+    Question {
+        key: "port",
+        flag: "",
+        label: "auth server port",
+        comment: "Port the auth server listens on in development.",
+        report: "port",
+    },
+    Question {
+        key: "methods",
+        flag: "--methods email,google,github,magic-link",
+        label: "sign-in methods (--methods)",
+        comment: "Sign-in methods: email, google, github, magic-link.",
+        report: "methods",
+    },
+    Question {
+        key: "email_verification",
+        flag: "--email-verification required|off",
+        label: "email verification (--email-verification)",
+        comment: "required or off.",
+        report: "email verification",
+    },
+    Question {
+        key: "algorithm",
+        flag: "--algorithm eddsa|hs256",
+        label: "JWT algorithm (--algorithm)",
+        comment: "JWT signing: eddsa (public keys at /jwks) or hs256 (shared secret).",
+        report: "algorithm",
+    },
+    Question {
+        key: "session_validation",
+        flag: "--session-validation jwt|database",
+        label: "session validation (--session-validation)",
+        comment: "jwt (signature and claims) or database (also the session row).",
+        report: "session validation",
+    },
+    Question {
+        key: "access_minutes",
+        flag: "--access-minutes N",
+        label: "access-token lifetime (--access-minutes)",
+        comment: "Access-token lifetime in minutes.",
+        report: "access token",
+    },
+    Question {
+        key: "session_days",
+        flag: "--session-days N",
+        label: "session lifetime (--session-days)",
+        comment: "Refresh-token (session) lifetime in days.",
+        report: "session",
+    },
+    Question {
+        key: "cors_origins",
+        flag: "--cors-origin URL",
+        label: "allowed browser origins (--cors-origin)",
+        comment: "Browser origins allowed to call the auth server.",
+        report: "CORS origins",
+    },
+    Question {
+        key: "deploy",
+        flag: "--deploy docker|railway|fly|local",
+        label: "deploy target (--deploy)",
+        comment: "Deploy files: docker, railway, fly or local.",
+        report: "deploy",
+    },
+    Question {
+        key: "records",
+        flag: "--records auto|on|off",
+        label: "Spec-Kit records (--records)",
+        comment: "Spec-Kit prompt history records: auto, on or off.",
+        report: "",
+    },
+];
 
-pub mod questions {
-    use super::Question;
-    question!(
-        BACKEND_DIR,
-        "backend_dir",
-        "--backend-dir DIR",
-        "which API backend verifies tokens (--backend-dir)"
-    );
-    question!(
-        AUTH_DIR,
-        "auth_dir",
-        "--auth-dir DIR",
-        "auth server directory (--auth-dir)"
-    );
-    question!(
-        METHODS,
-        "methods",
-        "--methods email,google,github,magic-link",
-        "sign-in methods (--methods)"
-    );
-    question!(
-        EMAIL_VERIFICATION,
-        "email_verification",
-        "--email-verification required|off",
-        "email verification (--email-verification)"
-    );
-    question!(
-        ALGORITHM,
-        "algorithm",
-        "--algorithm eddsa|hs256",
-        "JWT algorithm (--algorithm)"
-    );
-    question!(
-        SESSION_VALIDATION,
-        "session_validation",
-        "--session-validation jwt|database",
-        "session validation (--session-validation)"
-    );
-    question!(
-        ACCESS_MINUTES,
-        "access_minutes",
-        "--access-minutes N",
-        "access-token lifetime (--access-minutes)"
-    );
-    question!(
-        SESSION_DAYS,
-        "session_days",
-        "--session-days N",
-        "session lifetime (--session-days)"
-    );
-    question!(
-        CORS_ORIGINS,
-        "cors_origins",
-        "--cors-origin URL",
-        "allowed browser origins (--cors-origin)"
-    );
-    question!(
-        DEPLOY,
-        "deploy",
-        "--deploy docker|railway|fly|local",
-        "deploy target (--deploy)"
-    );
+/// The row of `key`.
+pub fn question(key: &str) -> &'static Question {
+    QUESTIONS
+        .iter()
+        .find(|q| q.key == key)
+        .unwrap_or_else(|| panic!("`{key}` is not in QUESTIONS"))
 }
 
 /// The answers with where each came from.
@@ -243,7 +395,6 @@ struct Resolver<'a, 'p> {
 
 impl Resolver<'_, '_> {
     fn run(mut self) -> Result<Configured, ConfigureError> {
-        use questions::*;
         let (backend, backend_dir) = self.backend()?;
 
         let default_auth_dir = match &self.project.auth_server {
@@ -251,7 +402,7 @@ impl Resolver<'_, '_> {
             _ => DEFAULT_AUTH_DIR.to_owned(),
         };
         let auth_dir = self.answer(
-            &AUTH_DIR,
+            question("auth_dir"),
             |a| a.auth_dir.clone(),
             default_auth_dir,
             |p, d| {
@@ -266,7 +417,7 @@ impl Resolver<'_, '_> {
         validate_auth_dir(&auth_dir, backend_dir.as_deref())?;
 
         let methods = self.answer(
-            &METHODS,
+            question("methods"),
             |a| a.methods.clone(),
             vec![Method::Email],
             |p, d| {
@@ -296,7 +447,7 @@ impl Resolver<'_, '_> {
 
         let email_verification = if methods.contains(&Method::Email) {
             self.answer(
-                &EMAIL_VERIFICATION,
+                question("email_verification"),
                 |a| a.email_verification,
                 EmailVerification::Off,
                 |p, d| select(p, "Email verification", EmailVerification::ALL, d),
@@ -311,13 +462,13 @@ impl Resolver<'_, '_> {
             )
         };
         let algorithm = self.answer(
-            &ALGORITHM,
+            question("algorithm"),
             |a| a.algorithm,
             Algorithm::Eddsa,
             |p, d| select(p, "JWT signing algorithm", Algorithm::ALL, d),
         )?;
         let session_validation = self.answer(
-            &SESSION_VALIDATION,
+            question("session_validation"),
             |a| a.session_validation,
             SessionValidation::Jwt,
             |p, d| {
@@ -330,13 +481,13 @@ impl Resolver<'_, '_> {
             },
         )?;
         let access_minutes = self.answer(
-            &ACCESS_MINUTES,
+            question("access_minutes"),
             |a| a.access_minutes,
             15,
             |p, d| p.number("Access-token lifetime (minutes)", *d, 1, 1440),
         )?;
         let session_days = self.answer(
-            &SESSION_DAYS,
+            question("session_days"),
             |a| a.session_days,
             7,
             |p, d| p.number("Session lifetime (days)", *d, 1, 365),
@@ -348,7 +499,7 @@ impl Resolver<'_, '_> {
                 .map_or_else(|| "http://localhost:3000".to_owned(), |f| f.origin.clone()),
         ];
         let cors_origins = self.answer(
-            &CORS_ORIGINS,
+            question("cors_origins"),
             |a| a.cors_origins.clone(),
             default_origins,
             |p, d| {
@@ -366,7 +517,7 @@ impl Resolver<'_, '_> {
         )?;
         let cors_origins = validate_origins(cors_origins)?;
         let deploy = self.answer(
-            &DEPLOY,
+            question("deploy"),
             |a| a.deploy,
             DeployTarget::Docker,
             |p, d| select(p, "Deploy target", DeployTarget::ALL, d),

@@ -183,7 +183,7 @@ pub fn discover(root: &Path) -> Result<Project, DiscoverError> {
     let mut warnings = inv.warnings.clone();
 
     // An unreadable manifest is reported by `generate`; discovery then knows no earlier run.
-    let earlier = crate::generate::Manifest::read(&root).unwrap_or_default();
+    let earlier = crate::manifest::Manifest::read(&root).unwrap_or_default();
     let generated_files: Vec<String> = earlier.files.into_iter().map(|f| f.path).collect();
     let auth_server = backend::find_auth_server(&inv, earlier.auth_dir, &mut warnings);
     let mut backends = backend::find_backends(&inv, &mut warnings);

@@ -1,23 +1,58 @@
-//! Facts several checks share: the recorded `authgen.toml` answers and where Better Auth is
-//! configured. Computed from the workspace's cached files, so asking twice costs nothing.
+//! The model: facts several checks judge, extracted from the workspace's files at most once
+//! per run (each fact is computed the first time a check asks, then cached in the
+//! [`Workspace`]). Per-file facts (a JS file's module bindings, a Python file's imports, an
+//! env file's entries) are cached on the [`SourceFile`] itself.
 
+use std::cell::OnceCell;
+use std::ops::Range;
 use std::rc::Rc;
 
 use tree_sitter::Node;
 
 use crate::configure::Answers;
 
-use super::syntax::{arguments, callee, nodes_of};
+use super::lang::{arguments, callee, nodes_of, python, toml};
 use super::workspace::{Lang, SourceFile, Workspace};
+
+/// The cached facts of one workspace.
+#[derive(Default)]
+pub struct Model {
+    answers: OnceCell<Option<(Answers, Rc<SourceFile>)>>,
+    manifest: OnceCell<Option<crate::manifest::Manifest>>,
+    better_auth: OnceCell<Vec<BetterAuthConfig>>,
+    server_dirs: OnceCell<Vec<String>>,
+    python_dependencies: OnceCell<Vec<PyDependency>>,
+    cookie_writes: OnceCell<Vec<CookieWrite>>,
+    env_reads: OnceCell<Vec<EnvRead>>,
+}
 
 /// `authgen.toml` at the root, when it exists and parses.
 pub fn answers(ws: &Workspace) -> Option<(Answers, Rc<SourceFile>)> {
-    let file = ws.source("authgen.toml")?;
-    let answers = toml::from_str::<Answers>(&file.text).ok()?;
-    Some((answers, file))
+    ws.model
+        .answers
+        .get_or_init(|| {
+            let file = ws.source("authgen.toml")?;
+            let answers = ::toml::from_str::<Answers>(&file.text).ok()?;
+            Some((answers, file))
+        })
+        .clone()
+}
+
+/// `.authgen/manifest.toml` at the root, when it exists and parses. Read from disk: the walk
+/// skips `.authgen/`, which holds nothing to check.
+pub fn manifest(ws: &Workspace) -> Option<crate::manifest::Manifest> {
+    ws.model
+        .manifest
+        .get_or_init(|| {
+            crate::manifest::Manifest::read(ws.root())
+                .ok()
+                .filter(|m| *m != crate::manifest::Manifest::default())
+        })
+        .clone()
 }
 
 /// A `betterAuth({...})` call's options object.
+#[derive(Clone)]
 pub struct BetterAuthConfig {
     pub file: Rc<SourceFile>,
     /// Byte range of the options object literal.
@@ -35,6 +70,13 @@ impl BetterAuthConfig {
 
 /// Every `betterAuth({...})` options object in JS/TS sources.
 pub fn better_auth_configs(ws: &Workspace) -> Vec<BetterAuthConfig> {
+    ws.model
+        .better_auth
+        .get_or_init(|| extract_better_auth_configs(ws))
+        .clone()
+}
+
+fn extract_better_auth_configs(ws: &Workspace) -> Vec<BetterAuthConfig> {
     let mut configs = Vec::new();
     for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
         if !file.text.contains("betterAuth") {
@@ -77,15 +119,18 @@ pub fn all_env_files(ws: &Workspace) -> Vec<Rc<SourceFile>> {
 /// `.authgen/manifest.toml` when that directory exists, and any directory whose
 /// `src/config.rs` reads both `APP_ENV` and `COOKIE_SAME_SITE` (the generated config module).
 pub fn authgen_server_dirs(ws: &Workspace) -> Vec<String> {
+    ws.model
+        .server_dirs
+        .get_or_init(|| extract_server_dirs(ws))
+        .clone()
+}
+
+fn extract_server_dirs(ws: &Workspace) -> Vec<String> {
     let mut dirs = Vec::new();
     if let Some(dir) = answers(ws).and_then(|(a, _)| a.auth_dir) {
         dirs.push(dir);
     }
-    let manifest_dir = ws
-        .source(".authgen/manifest.toml")
-        .and_then(|m| toml::from_str::<toml::Table>(&m.text).ok())
-        .and_then(|t| t.get("auth_dir")?.as_str().map(str::to_owned));
-    dirs.extend(manifest_dir);
+    dirs.extend(manifest(ws).and_then(|m| m.auth_dir));
     for config in ws.named("config.rs") {
         let src = crate::discover::parent(config);
         if crate::discover::file_name(src) != "src" {
@@ -99,7 +144,7 @@ pub fn authgen_server_dirs(ws: &Workspace) -> Vec<String> {
         }
         let literals: Vec<String> = nodes_of(&file, &["string_literal"])
             .into_iter()
-            .filter_map(|n| super::syntax::string_value(&file, n))
+            .filter_map(|n| super::lang::string_value(&file, n))
             .collect();
         if literals.iter().any(|l| l == "APP_ENV")
             && literals.iter().any(|l| l == "COOKIE_SAME_SITE")
@@ -123,16 +168,6 @@ pub fn authgen_server_dirs(ws: &Workspace) -> Vec<String> {
     dirs.sort();
     dirs.dedup();
     dirs
-}
-
-/// Whether `text` holds `word` as a whole identifier (`RESEND_API_KEY`, not
-/// `MY_RESEND_API_KEY_OLD`): for env files and deploy configs, never for source code.
-pub fn mentions_word(text: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        !text[..at].chars().next_back().is_some_and(is_ident)
-            && !text[at + word.len()..].chars().next().is_some_and(is_ident)
-    })
 }
 
 /// Files that set a deployment's environment: fly.toml, render.yaml, railway/vercel/netlify/
@@ -175,6 +210,7 @@ pub enum PyDependencyFile {
 }
 
 /// One declared Python dependency.
+#[derive(Clone)]
 pub struct PyDependency {
     pub file: Rc<SourceFile>,
     pub kind: PyDependencyFile,
@@ -186,50 +222,21 @@ pub struct PyDependency {
     pub span: std::ops::Range<usize>,
 }
 
-/// PEP 503 name normalization.
-pub fn normalize_py_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-            continue;
-        }
-        if sep && !out.is_empty() {
-            out.push('-');
-        }
-        sep = false;
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
-/// The distribution name at the start of a PEP 508 requirement (`passlib[bcrypt]>=1.7`).
-pub fn pep508_name(spec: &str) -> Option<&str> {
-    let spec = spec.trim_start();
-    let end = spec
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(spec.len());
-    let name = &spec[..end];
-    (!name.is_empty() && name.starts_with(|c: char| c.is_ascii_alphanumeric())).then_some(name)
-}
-
-/// `requirements.txt`, `requirements-dev.txt`, `requirements/base.txt`, `requirements.in`.
-pub fn is_requirements_file(rel: &str) -> bool {
-    let name = crate::discover::file_name(rel);
-    let in_dir = crate::discover::file_name(crate::discover::parent(rel)) == "requirements";
-    (name.ends_with(".txt") || name.ends_with(".in"))
-        && (name.starts_with("requirements") || in_dir)
-}
-
 /// Every Python dependency declared in requirements files, pyproject.toml (PEP 621, PEP 735
 /// groups, Poetry, uv, PDM) and Pipfiles. Lock files are not read: they list transitive
 /// dependencies the project does not choose.
 pub fn python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
+    ws.model
+        .python_dependencies
+        .get_or_init(|| extract_python_dependencies(ws))
+        .clone()
+}
+
+fn extract_python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
     let mut out = Vec::new();
     for rel in ws.files() {
         let name = crate::discover::file_name(rel);
-        let kind = if is_requirements_file(rel) {
+        let kind = if python::is_requirements_file(rel) {
             PyDependencyFile::Requirements
         } else if name == "pyproject.toml" {
             PyDependencyFile::Pyproject
@@ -240,9 +247,9 @@ pub fn python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
         };
         let Some(file) = ws.source(rel) else { continue };
         let found = match kind {
-            PyDependencyFile::Requirements => requirement_lines(&file.text),
-            PyDependencyFile::Pyproject => pyproject_dependencies(&file.text),
-            PyDependencyFile::Pipfile => pipfile_dependencies(&file.text),
+            PyDependencyFile::Requirements => python::requirement_lines(&file.text),
+            PyDependencyFile::Pyproject => toml::pyproject_dependencies(&file.text),
+            PyDependencyFile::Pipfile => toml::pipfile_dependencies(&file.text),
         };
         out.extend(found.into_iter().map(|(name, span)| PyDependency {
             file: file.clone(),
@@ -254,189 +261,107 @@ pub fn python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
     out
 }
 
-/// (normalized name, requirement span) of each requirement line; options (`-r`, `-e`,
-/// `--hash`), comments and URLs without a name are skipped.
-fn requirement_lines(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    let mut continued = false;
-    for raw in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let was_continued = continued;
-        continued = line.trim_end().ends_with('\\');
-        if was_continued {
-            continue; // `--hash=...` lines after `name==1.0 \`
-        }
-        let indent = line.len() - line.trim_start().len();
-        let body = &line[indent..];
-        if body.is_empty() || body.starts_with('#') || body.starts_with('-') {
-            continue;
-        }
-        let mut end = body.len();
-        for stop in [" #", "\t#", ";", " --", " \\"] {
-            if let Some(i) = body.find(stop) {
-                end = end.min(i);
+// ---- Cookie writes in application code ----
+
+/// How a boolean-ish cookie option is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagValue {
+    Absent,
+    /// A literal `true`/`false` (`True`/`False`): its span.
+    Literal(bool, Range<usize>),
+    /// Anything else (`isProd`, `settings.secure`): an environment switch.
+    Dynamic,
+}
+
+/// The language a cookie call is written in, for messages and fixes in its own syntax.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieSyntax {
+    /// Express `res.cookie`/`clearCookie`, Next.js `cookies().set`, Hono `setCookie`/
+    /// `deleteCookie`, `cookie.serialize`: an options object.
+    Js,
+    /// Starlette/FastAPI `response.set_cookie`/`delete_cookie` keyword arguments; the
+    /// function name as called.
+    Python(String),
+}
+
+/// A cookie set or deleted by a call whose flags are all written at the call (calls that
+/// spread an options object or pass flags positionally are not facts: their flags are
+/// elsewhere).
+#[derive(Clone)]
+pub struct CookieWrite {
+    pub file: Rc<SourceFile>,
+    pub syntax: CookieSyntax,
+    /// The cookie's name: the literal, or the expression as written.
+    pub name: Option<String>,
+    /// The call deletes the cookie, or sets it already expired (`maxAge: 0`, 1970).
+    pub removal: bool,
+    /// `sameSite` is the literal "none": (the value's span, the whole option's span).
+    pub same_site_none: Option<(Range<usize>, Range<usize>)>,
+    pub secure: FlagValue,
+    pub http_only: FlagValue,
+}
+
+/// Every cookie write in JS/TS and Python sources (test files included; judges decide).
+pub fn cookie_writes(ws: &Workspace) -> Vec<CookieWrite> {
+    ws.model
+        .cookie_writes
+        .get_or_init(|| {
+            let mut writes = Vec::new();
+            for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+                if ["sameSite", "secure", "httpOnly"]
+                    .iter()
+                    .any(|w| file.text.contains(w))
+                {
+                    writes.extend(super::lang::js::cookie_writes(&file));
+                }
             }
-        }
-        if body.ends_with('\\') {
-            end = end.min(body.len() - 1);
-        }
-        let requirement = body[..end].trim_end();
-        let Some(name) = pep508_name(requirement) else {
-            continue;
-        };
-        if requirement.contains("://") && !requirement.contains('@') {
-            continue;
-        }
-        let at = start + indent;
-        out.push((normalize_py_name(name), at..at + requirement.len()));
-    }
-    out
-}
-
-fn toml_strings(item: Option<&toml_edit::Item>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
-    let Some(array) = item.and_then(|i| i.as_array()) else {
-        return;
-    };
-    for value in array.iter() {
-        let (Some(spec), Some(span)) = (value.as_str(), value.span()) else {
-            continue;
-        };
-        if let Some(name) = pep508_name(spec) {
-            out.push((normalize_py_name(name), span));
-        }
-    }
-}
-
-fn toml_keys(item: Option<&toml_edit::Item>, out: &mut Vec<(String, std::ops::Range<usize>)>) {
-    let Some(table) = item.and_then(|i| i.as_table_like()) else {
-        return;
-    };
-    for (key, _) in table.iter() {
-        let Some((k, _)) = table.get_key_value(key) else {
-            continue;
-        };
-        if let Some(span) = k.span() {
-            out.push((normalize_py_name(key), span));
-        }
-    }
-}
-
-fn pyproject_dependencies(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
-        return out;
-    };
-    let root = doc.as_item();
-    let project = root.get("project");
-    toml_strings(project.and_then(|p| p.get("dependencies")), &mut out);
-    for groups in [
-        project.and_then(|p| p.get("optional-dependencies")),
-        root.get("dependency-groups"),
-        root.get("tool")
-            .and_then(|t| t.get("pdm"))
-            .and_then(|p| p.get("dev-dependencies")),
-    ] {
-        if let Some(table) = groups.and_then(|g| g.as_table_like()) {
-            for (_, list) in table.iter() {
-                toml_strings(Some(list), &mut out);
+            for file in ws.sources_in(&[Lang::Python]) {
+                if file.text.contains("set_cookie") || file.text.contains("delete_cookie") {
+                    writes.extend(super::lang::python::cookie_writes(&file));
+                }
             }
-        }
-    }
-    toml_strings(
-        root.get("tool")
-            .and_then(|t| t.get("uv"))
-            .and_then(|u| u.get("dev-dependencies")),
-        &mut out,
-    );
-    if let Some(poetry) = root.get("tool").and_then(|t| t.get("poetry")) {
-        for key in ["dependencies", "dev-dependencies"] {
-            toml_keys(poetry.get(key), &mut out);
-        }
-        if let Some(groups) = poetry.get("group").and_then(|g| g.as_table_like()) {
-            for (_, group) in groups.iter() {
-                toml_keys(group.get("dependencies"), &mut out);
+            writes
+        })
+        .clone()
+}
+
+// ---- Env variables read by name in code ----
+
+/// Code that reads an env variable by a literal name.
+#[derive(Clone)]
+pub struct EnvRead {
+    pub file: Rc<SourceFile>,
+    pub key: String,
+    /// The read expression (`process.env.AUTH_SECRET`, `os.getenv("AUTH_SECRET")`, ...).
+    pub span: Range<usize>,
+}
+
+/// Every env read in JS/TS, Python and Rust sources, in file order.
+pub fn env_reads(ws: &Workspace) -> Vec<EnvRead> {
+    ws.model
+        .env_reads
+        .get_or_init(|| {
+            let langs = [
+                Lang::TypeScript,
+                Lang::Tsx,
+                Lang::JavaScript,
+                Lang::Python,
+                Lang::Rust,
+            ];
+            let mut reads = Vec::new();
+            for file in ws.sources_in(&langs) {
+                let found = match file.lang {
+                    Lang::Python => super::lang::python::env_reads(&file),
+                    Lang::Rust => super::lang::rust::env_reads(&file),
+                    _ => super::lang::js::env_reads(&file),
+                };
+                reads.extend(found.into_iter().map(|(key, span)| EnvRead {
+                    file: file.clone(),
+                    key,
+                    span,
+                }));
             }
-        }
-    }
-    out.retain(|(name, _)| name != "python");
-    out
-}
-
-fn pipfile_dependencies(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
-        return out;
-    };
-    for key in ["packages", "dev-packages"] {
-        toml_keys(doc.as_item().get(key), &mut out);
-    }
-    out
-}
-
-#[cfg(test)]
-mod python_dependency_tests {
-    use super::*;
-
-    #[test]
-    fn requirement_lines_skip_options_comments_and_hash_continuations() {
-        let text = "# deps\n-r base.txt\npython-jose[cryptography]==3.3.0  # jwt\n\
-                    passlib[bcrypt]>=1.7 ; python_version >= \"3.8\"\nbcrypt==4.0.1 \\\n    --hash=sha256:abc\n\
-                    Django_Extensions\n";
-        let found = requirement_lines(text);
-        let got: Vec<_> = found
-            .iter()
-            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("python-jose", "python-jose[cryptography]==3.3.0"),
-                ("passlib", "passlib[bcrypt]>=1.7"),
-                ("bcrypt", "bcrypt==4.0.1"),
-                ("django-extensions", "Django_Extensions"),
-            ]
-        );
-    }
-
-    #[test]
-    fn pipfile_packages_and_dev_packages() {
-        let text = "[packages]\nfastapi = \"*\"\n\"python-jose\" = {extras = [\"cryptography\"], version = \"*\"}\n\n[dev-packages]\npytest = \"*\"\n";
-        let found = pipfile_dependencies(text);
-        let got: Vec<_> = found
-            .iter()
-            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("fastapi", "fastapi"),
-                ("python-jose", "\"python-jose\""),
-                ("pytest", "pytest")
-            ]
-        );
-    }
-
-    #[test]
-    fn pyproject_pep621_groups_and_poetry() {
-        let text = "[project]\nname = \"api\"\ndependencies = [\"fastapi>=0.110\", \"python-jose[cryptography]\"]\n\
-                    [project.optional-dependencies]\nauth = [\"passlib\"]\n\
-                    [tool.poetry.dependencies]\npython = \"^3.12\"\nPyJWT = \"^2.8\"\n";
-        let found = pyproject_dependencies(text);
-        let got: Vec<_> = found
-            .iter()
-            .map(|(n, s)| (n.as_str(), &text[s.clone()]))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("fastapi", "\"fastapi>=0.110\""),
-                ("python-jose", "\"python-jose[cryptography]\""),
-                ("passlib", "\"passlib\""),
-                ("pyjwt", "PyJWT"),
-            ]
-        );
-    }
+            reads
+        })
+        .clone()
 }

@@ -42,32 +42,121 @@ pub enum Applicability {
     DisplayOnly,
 }
 
-/// Replace `start..end` of `file` (bytes) with `text`. A file that does not exist yet is
-/// created by an edit at `0..0`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A piece of what an edit writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fragment {
+    Text(String),
+    /// A secret generated when the fix is written, one per run (so every file a run fixes
+    /// gets the same value); reports, diffs and CI logs show [`crate::secret::FRESH_MARKER`].
+    FreshSecret,
+}
+
+/// What an edit writes: text, and possibly secrets generated only when it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Content(pub Vec<Fragment>);
+
+impl Content {
+    /// `before`, a fresh secret, then `after`.
+    pub fn fresh_secret(before: impl Into<String>, after: impl Into<String>) -> Content {
+        let mut parts = Vec::new();
+        for (text, secret) in [(before.into(), true), (after.into(), false)] {
+            if !text.is_empty() {
+                parts.push(Fragment::Text(text));
+            }
+            if secret {
+                parts.push(Fragment::FreshSecret);
+            }
+        }
+        Content(parts)
+    }
+
+    /// The content with `secret` where a fresh secret goes.
+    pub fn resolve(&self, secret: &str) -> String {
+        self.0
+            .iter()
+            .map(|part| match part {
+                Fragment::Text(text) => text.as_str(),
+                Fragment::FreshSecret => secret,
+            })
+            .collect()
+    }
+
+    /// As reports and diffs show it: fresh secrets as their marker.
+    pub fn display(&self) -> String {
+        self.resolve(crate::secret::FRESH_MARKER)
+    }
+
+    pub fn has_fresh_secret(&self) -> bool {
+        self.0.contains(&Fragment::FreshSecret)
+    }
+}
+
+impl From<String> for Content {
+    fn from(text: String) -> Content {
+        Content(vec![Fragment::Text(text)])
+    }
+}
+
+impl From<&str> for Content {
+    fn from(text: &str) -> Content {
+        Content::from(text.to_owned())
+    }
+}
+
+/// Replace `start..end` of `file` (bytes) with `content`. A file that does not exist yet is
+/// created by an edit at `0..0` ([`Edit::create`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub file: String,
     pub start: usize,
     pub end: usize,
-    pub text: String,
+    pub content: Content,
+}
+
+/// Reports show an edit's content as text (`text`), fresh secrets as their marker.
+impl Serialize for Edit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut edit = serializer.serialize_struct("Edit", 4)?;
+        edit.serialize_field("file", &self.file)?;
+        edit.serialize_field("start", &self.start)?;
+        edit.serialize_field("end", &self.end)?;
+        edit.serialize_field("text", &self.text())?;
+        edit.end()
+    }
 }
 
 impl Edit {
-    pub fn replace(file: &SourceFile, range: Range<usize>, text: impl Into<String>) -> Edit {
+    pub fn replace(file: &SourceFile, range: Range<usize>, content: impl Into<Content>) -> Edit {
         Edit {
             file: file.rel.clone(),
             start: range.start,
             end: range.end,
-            text: text.into(),
+            content: content.into(),
         }
     }
 
-    pub fn insert(file: &SourceFile, at: usize, text: impl Into<String>) -> Edit {
-        Edit::replace(file, at..at, text)
+    pub fn insert(file: &SourceFile, at: usize, content: impl Into<Content>) -> Edit {
+        Edit::replace(file, at..at, content)
     }
 
     pub fn delete(file: &SourceFile, range: Range<usize>) -> Edit {
         Edit::replace(file, range, "")
+    }
+
+    /// Create `rel`, which does not exist yet, holding `content`.
+    pub fn create(rel: impl Into<String>, content: impl Into<Content>) -> Edit {
+        Edit {
+            file: rel.into(),
+            start: 0,
+            end: 0,
+            content: content.into(),
+        }
+    }
+
+    /// The content as reports and diffs show it.
+    pub fn text(&self) -> String {
+        self.content.display()
     }
 }
 

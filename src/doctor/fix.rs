@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use super::finding::{Applicability, Edit, Finding};
+use super::finding::{Applicability, Content, Edit, Finding, Fragment};
 use super::workspace::SourceFile;
 
 /// The new content of one file.
@@ -14,7 +14,10 @@ pub struct FileChange {
     pub file: String,
     /// `None` when the fix creates the file.
     pub old: Option<String>,
+    /// The new text as reports and diffs show it.
     pub new: String,
+    /// What is written: `new`, with any fresh secret generated at write time.
+    pub content: Content,
     /// How many findings' fixes this change carries.
     pub fixes: usize,
 }
@@ -102,25 +105,14 @@ pub fn plan<'a>(
             }
         };
         let base = old.clone().unwrap_or_default();
-        // Apply from the end so earlier offsets stay valid; equal starts keep fix order.
+        // Equal starts keep fix order.
         edits.sort_by_key(|e| (e.start, e.end));
-        let mut new = base.clone();
-        let mut valid = true;
-        for edit in edits.iter().rev() {
-            if edit.end > new.len()
-                || !new.is_char_boundary(edit.start)
-                || !new.is_char_boundary(edit.end)
-            {
-                valid = false;
-                break;
-            }
-            new.replace_range(edit.start..edit.end, &edit.text);
-        }
-        if !valid {
+        let Some(content) = splice(&base, &edits) else {
             plan.skipped
                 .push(format!("{file}: changed since it was checked, not changed"));
             continue;
-        }
+        };
+        let new = content.display();
         let parsed_before = SourceFile::new(file.clone(), base).parses();
         if parsed_before && !SourceFile::new(file.clone(), new.clone()).parses() {
             plan.skipped.push(format!(
@@ -133,18 +125,47 @@ pub fn plan<'a>(
             file,
             old,
             new,
+            content,
         });
     }
     plan
 }
 
+/// `base` with `edits` (sorted, not overlapping) applied; `None` when an edit does not fit
+/// the text (out of range, inside a character, overlapping the one before).
+fn splice(base: &str, edits: &[Edit]) -> Option<Content> {
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for edit in edits {
+        if edit.start < at
+            || edit.end < edit.start
+            || edit.end > base.len()
+            || !base.is_char_boundary(edit.start)
+            || !base.is_char_boundary(edit.end)
+        {
+            return None;
+        }
+        parts.push(Fragment::Text(base[at..edit.start].to_owned()));
+        parts.extend(edit.content.0.iter().cloned());
+        at = edit.end;
+    }
+    parts.push(Fragment::Text(base[at..].to_owned()));
+    parts.retain(|part| !matches!(part, Fragment::Text(text) if text.is_empty()));
+    Some(Content(parts))
+}
+
 /// Write every change atomically (temp file in the same directory, then rename), keeping the
-/// file's permissions.
+/// file's permissions. A fresh secret is generated once per run: every file that gets one
+/// gets the same value.
 pub fn write(root: &Path, plan: &FixPlan) -> std::io::Result<()> {
-    // One secret per run: every env file a run fixes gets the same value.
-    let fresh = crate::secret::generate();
+    let fresh = plan
+        .changes
+        .iter()
+        .any(|c| c.content.has_fresh_secret())
+        .then(crate::secret::generate)
+        .unwrap_or_default();
     for change in &plan.changes {
-        let content = change.new.replace(crate::secret::FRESH_MARKER, &fresh);
+        let content = change.content.resolve(&fresh);
         let path = root.join(&change.file);
         let dir = path.parent().unwrap_or(root);
         std::fs::create_dir_all(dir)?;

@@ -7,11 +7,13 @@
 
 pub mod checks;
 pub mod command;
+pub mod edits;
 pub mod facts;
 pub mod finding;
 pub mod fix;
+pub mod lang;
 pub mod report;
-pub mod syntax;
+
 pub mod workspace;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -129,11 +131,10 @@ pub fn run(root: &Path, options: &Options) -> Result<Report, DoctorError> {
             continue;
         }
         let default = Severity::parse(&doc.meta.severity);
-        let mut findings = Vec::new();
-        let result = catch_unwind(AssertUnwindSafe(|| check.run(&ws, &mut findings)));
+        let result = catch_unwind(AssertUnwindSafe(|| check.run(&ws)));
         let outcome = match result {
-            Ok(Ok(())) if findings.is_empty() => Outcome::Passed,
-            Ok(Ok(())) => {
+            Ok(findings) if findings.is_empty() => Outcome::Passed,
+            Ok(mut findings) => {
                 for finding in &mut findings {
                     if !finding.severity_set {
                         finding.severity = default;
@@ -150,9 +151,6 @@ pub fn run(root: &Path, options: &Options) -> Result<Report, DoctorError> {
                 });
                 Outcome::Findings { findings }
             }
-            Ok(Err(err)) => Outcome::Crashed {
-                error: format!("{err:#}"),
-            },
             Err(panic) => Outcome::Crashed {
                 error: panic
                     .downcast_ref::<String>()

@@ -12,6 +12,8 @@ use tree_sitter::{Language, Parser, Tree};
 use crate::discover::Inventory;
 
 use super::finding::Position;
+pub use super::lang::env::{EnvEntry, parse_env};
+use super::lang::js::JsBinding;
 
 /// Deep enough for `apps/web/src/app/api/auth/[...all]/route.ts` in a monorepo.
 const MAX_DEPTH: usize = 14;
@@ -96,6 +98,8 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
     tree: OnceCell<Option<Tree>>,
     env: OnceCell<Vec<EnvEntry>>,
+    js_bindings: OnceCell<Vec<JsBinding>>,
+    py_imports: OnceCell<Vec<(String, String)>>,
 }
 
 impl SourceFile {
@@ -110,6 +114,8 @@ impl SourceFile {
             line_starts,
             tree: OnceCell::new(),
             env: OnceCell::new(),
+            js_bindings: OnceCell::new(),
+            py_imports: OnceCell::new(),
         }
     }
 
@@ -129,7 +135,7 @@ impl SourceFile {
     /// count as parsing).
     pub fn parses(&self) -> bool {
         match self.lang {
-            Lang::Sql => crate::doctor::syntax::sql_statements(&self.text).is_ok(),
+            Lang::Sql => crate::doctor::lang::sql::sql_statements(&self.text).is_ok(),
             Lang::Toml => self.text.parse::<toml_edit::DocumentMut>().is_ok(),
             Lang::Yaml => serde_yaml::from_str::<serde_yaml::Value>(&self.text).is_ok(),
             _ => self.tree().is_none_or(|tree| !tree.root_node().has_error()),
@@ -186,6 +192,18 @@ impl SourceFile {
         self.env.get_or_init(|| parse_env(&self.text))
     }
 
+    /// The names a JS/TS file binds from modules (imports and `require`), extracted once.
+    pub fn js_bindings(&self) -> &[JsBinding] {
+        self.js_bindings
+            .get_or_init(|| super::lang::js::js_import_bindings(self))
+    }
+
+    /// What a Python file imports: (module path, local name), extracted once.
+    pub fn py_imports(&self) -> &[(String, String)] {
+        self.py_imports
+            .get_or_init(|| super::lang::python::py_imports(self))
+    }
+
     pub fn env_value(&self, key: &str) -> Option<&EnvEntry> {
         self.env().iter().rev().find(|entry| entry.key == key)
     }
@@ -199,76 +217,6 @@ impl SourceFile {
     }
 }
 
-/// One assignment in an env file, with the spans a fix needs.
-#[derive(Debug, Clone)]
-pub struct EnvEntry {
-    pub key: String,
-    pub value: String,
-    /// The whole line, without its newline.
-    pub line: Range<usize>,
-    pub key_span: Range<usize>,
-    /// The value as written, quotes included.
-    pub value_span: Range<usize>,
-}
-
-/// The env format everyone shares: `KEY=value`, optional `export `, single or double quotes,
-/// `#` comments (after whitespace when unquoted). Lines that are not assignments are skipped.
-pub fn parse_env(text: &str) -> Vec<EnvEntry> {
-    let mut entries = Vec::new();
-    let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        let line_start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let indent = line.len() - line.trim_start().len();
-        let mut rest = &line[indent..];
-        let mut at = line_start + indent;
-        if rest.starts_with('#') || rest.is_empty() {
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("export ") {
-            at += rest.len() - after.trim_start().len();
-            rest = after.trim_start();
-        }
-        let Some(eq) = rest.find('=') else { continue };
-        let key = rest[..eq].trim_end();
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
-            continue;
-        }
-        let key_span = at..at + key.len();
-        let after_eq = &rest[eq + 1..];
-        let lead = after_eq.len() - after_eq.trim_start_matches([' ', '\t']).len();
-        let value_text = &after_eq[lead..];
-        let value_start = at + eq + 1 + lead;
-        let (value, written_len) = match value_text.chars().next() {
-            Some(q @ ('"' | '\'')) => match value_text[1..].find(q) {
-                Some(close) => (value_text[1..1 + close].to_owned(), close + 2),
-                None => (value_text[1..].to_owned(), value_text.len()),
-            },
-            _ => {
-                let end = value_text
-                    .find(" #")
-                    .or_else(|| value_text.find("\t#"))
-                    .unwrap_or(value_text.len());
-                let value = value_text[..end].trim_end();
-                (value.to_owned(), value.len())
-            }
-        };
-        entries.push(EnvEntry {
-            key: key.to_owned(),
-            value,
-            line: line_start..line_start + line.len(),
-            key_span,
-            value_span: value_start..value_start + written_len,
-        });
-    }
-    entries
-}
-
 /// The repository: its file list (one walk) and a cache of read and parsed files.
 pub struct Workspace {
     root: PathBuf,
@@ -277,6 +225,8 @@ pub struct Workspace {
     ignored_env_files: BTreeSet<String>,
     cache: RefCell<HashMap<String, Option<Rc<SourceFile>>>>,
     warnings: RefCell<Vec<String>>,
+    /// Facts several checks read, extracted at most once ([`super::facts`]).
+    pub(super) model: super::facts::Model,
 }
 
 impl Workspace {
@@ -306,6 +256,7 @@ impl Workspace {
             ignored_env_files,
             cache: RefCell::new(HashMap::new()),
             warnings,
+            model: super::facts::Model::default(),
         }
     }
 
@@ -394,28 +345,6 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn env_lines_with_quotes_comments_and_export() {
-        let text = "# c\nA=1\nexport B = \"two words\" \nC='x' # note\nD=v # c\nbad line\nE=\n";
-        let entries = parse_env(text);
-        let pairs: Vec<_> = entries
-            .iter()
-            .map(|e| (e.key.as_str(), e.value.as_str()))
-            .collect();
-        assert_eq!(
-            pairs,
-            [
-                ("A", "1"),
-                ("B", "two words"),
-                ("C", "x"),
-                ("D", "v"),
-                ("E", "")
-            ]
-        );
-        assert_eq!(&text[entries[1].value_span.clone()], "\"two words\"");
-        assert_eq!(&text[entries[3].value_span.clone()], "v");
-    }
 
     #[test]
     fn positions_count_characters() {

@@ -19,11 +19,19 @@ pub struct Applied {
     pub warnings: Vec<String>,
 }
 
+/// A write that failed; every file written before it was put back.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}; nothing was changed")]
-pub struct ApplyError {
-    pub path: String,
-    pub message: String,
+pub enum ApplyError {
+    #[error("{path}: has no parent directory; nothing was changed")]
+    NoParent { path: String },
+    /// `step` says what failed (`cannot create DIR`, `cannot write`, ...).
+    #[error("{path}: {step}: {source}; nothing was changed")]
+    Io {
+        path: String,
+        step: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 struct Staged {
@@ -54,9 +62,10 @@ pub fn apply(plan: &Plan) -> Result<Applied, ApplyError> {
         if let Err(err) = temp.persist(&target) {
             rollback(&done);
             remove_dirs(&created_dirs);
-            return Err(ApplyError {
+            return Err(ApplyError::Io {
                 path,
-                message: format!("cannot move into place: {}", err.error),
+                step: "cannot move into place".into(),
+                source: err.error,
             });
         }
         done.push((target, previous));
@@ -80,16 +89,15 @@ fn stage(plan: &Plan, created_dirs: &mut Vec<PathBuf>) -> Result<Vec<Staged>, Ap
     let mut staged = Vec::new();
     for change in plan.changes.iter().filter(|c| c.writes()) {
         let content = change.new.as_deref().unwrap_or_default();
-        let fail = |message: String| ApplyError {
-            path: change.path.clone(),
-            message,
+        let fail = |step: String| {
+            let path = change.path.clone();
+            move |source| ApplyError::Io { path, step, source }
         };
-        let parent = change
-            .target
-            .parent()
-            .ok_or_else(|| fail("has no parent directory".into()))?;
+        let parent = change.target.parent().ok_or_else(|| ApplyError::NoParent {
+            path: change.path.clone(),
+        })?;
         create_dirs(parent, created_dirs)
-            .map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+            .map_err(fail(format!("cannot create {}", parent.display())))?;
         let previous = fs::read(&change.target).ok();
         let mode = match fs::metadata(&change.target) {
             Ok(meta) => meta.permissions().mode() & 0o7777,
@@ -97,11 +105,11 @@ fn stage(plan: &Plan, created_dirs: &mut Vec<PathBuf>) -> Result<Vec<Staged>, Ap
             Err(_) => 0o644,
         };
         let mut temp = NamedTempFile::with_prefix_in(".authgen-", parent)
-            .map_err(|e| fail(format!("cannot write in {}: {e}", parent.display())))?;
+            .map_err(fail(format!("cannot write in {}", parent.display())))?;
         temp.write_all(content.as_bytes())
             .and_then(|()| temp.as_file().sync_all())
             .and_then(|()| fs::set_permissions(temp.path(), fs::Permissions::from_mode(mode)))
-            .map_err(|e| fail(format!("cannot write: {e}")))?;
+            .map_err(fail("cannot write".into()))?;
         staged.push(Staged {
             path: change.path.clone(),
             target: change.target.clone(),

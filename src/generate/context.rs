@@ -323,9 +323,9 @@ pub fn condition(when: Option<&str>, ctx: &Context, origin: &str) -> Result<bool
 }
 
 pub fn render_str(text: &str, ctx: &Context, origin: &str) -> Result<String, GenerateError> {
-    Tera::one_off(text, ctx, false).map_err(|e| GenerateError::Template {
+    Tera::one_off(text, ctx, false).map_err(|source| GenerateError::Render {
         name: origin.into(),
-        message: super::tera_message(&e),
+        source,
     })
 }
 

@@ -5,7 +5,7 @@ mod apply;
 mod catalog;
 pub mod context;
 mod dependencies;
-mod manifest;
+pub mod issued;
 mod templates;
 mod workspace;
 
@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use tera::Tera;
 
+use crate::manifest::{MANIFEST_PATH, Manifest, ManifestEntry, sha256_hex};
 pub use apply::{Applied, ApplyError, apply, write_atomic};
 pub use catalog::{Catalog, Entry};
-pub use manifest::{MANIFEST_PATH, Manifest, ManifestEntry, sha256_hex};
 pub use templates::Templates;
 
 use crate::configure::{Configured, render_answers};
@@ -25,10 +25,24 @@ use crate::discover::Project;
 pub enum GenerateError {
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
+    #[error("template {name}: {}", tera_message(.source))]
+    Render {
+        name: String,
+        #[source]
+        source: tera::Error,
+    },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Manifest(#[from] crate::manifest::ManifestError),
 }
 
 /// Tera nests the useful part of its errors; flatten the chain into one line.
@@ -128,6 +142,8 @@ impl Change {
 #[derive(Debug)]
 pub struct Plan {
     pub root: PathBuf,
+    /// The context every template was rendered with (ADRs render with it too).
+    pub context: tera::Context,
     pub changes: Vec<Change>,
     pub overridden: Vec<String>,
     pub added_templates: Vec<String>,
@@ -168,14 +184,15 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, GenerateError> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     tera.add_raw_templates(input.templates.tera_sources())
-        .map_err(|e| GenerateError::Template {
+        .map_err(|source| GenerateError::Render {
             name: "templates".into(),
-            message: tera_message(&e),
+            source,
         })?;
 
     let old_manifest = Manifest::read(root)?;
     let mut new_manifest = Manifest {
         auth_dir: Some(config.auth_dir.clone()),
+        server: Some(issued::server_facts(&input.project.name, config)),
         files: Vec::new(),
     };
     let mut changes: Vec<Change> = Vec::new();
@@ -192,12 +209,12 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, GenerateError> {
                 message: format!("renders to {path}, which another template already writes"),
             });
         }
-        let content = tera
-            .render(&entry.template, &ctx)
-            .map_err(|e| GenerateError::Template {
-                name: entry.template.clone(),
-                message: tera_message(&e),
-            })?;
+        let content =
+            tera.render(&entry.template, &ctx)
+                .map_err(|source| GenerateError::Render {
+                    name: entry.template.clone(),
+                    source,
+                })?;
         let change = classify(
             root,
             &path,
@@ -296,6 +313,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, GenerateError> {
 
     Ok(Plan {
         root: root.clone(),
+        context: ctx,
         changes,
         overridden: input.templates.overridden.clone(),
         added_templates: input.templates.added.clone(),

@@ -76,9 +76,9 @@ impl Templates {
                 .collect::<Vec<_>>()
                 .join("/");
             let text = std::fs::read(entry.path())
-                .map_err(|e| GenerateError::Io {
+                .map_err(|source| GenerateError::File {
                     path: entry.path().display().to_string(),
-                    message: e.to_string(),
+                    source,
                 })
                 .and_then(|bytes| {
                     String::from_utf8(bytes).map_err(|_| GenerateError::Io {

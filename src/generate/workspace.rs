@@ -25,9 +25,9 @@ pub fn member_change(
         return Ok(None);
     }
     let target = project.root.join(&workspace.manifest);
-    let old = std::fs::read_to_string(&target).map_err(|e| GenerateError::Io {
+    let old = std::fs::read_to_string(&target).map_err(|source| GenerateError::File {
         path: workspace.manifest.clone(),
-        message: e.to_string(),
+        source,
     })?;
     let new = add_member(&old, &config.auth_dir).map_err(|message| GenerateError::Io {
         path: workspace.manifest.clone(),

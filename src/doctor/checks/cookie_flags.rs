@@ -1,48 +1,20 @@
 //! `cookie-flags`: auth cookies with flags browsers reject, or that never arrive.
 //!
-//! - Better Auth (tree-sitter over the `betterAuth({...})` options): `sameSite: "none"` in
-//!   `advanced.defaultCookieAttributes` or `advanced.cookies.<name>.attributes` while neither
-//!   that object, the defaults nor `advanced.useSecureCookies` turn `secure` on (safe fix:
-//!   add `secure: true`, or turn a literal `secure: false` into `true`); a literal
-//!   `secure: false` or `useSecureCookies: false` otherwise (unsafe fix: drop it, so Better
-//!   Auth's own default, Secure on https, applies again); a literal `httpOnly: false`
-//!   (unsafe fix: `true`). A value that is not a literal (`secure: isProd`) is an environment
-//!   switch and never reported.
-//! - JavaScript cookie calls (Express `res.cookie` / `res.clearCookie`, Next.js
-//!   `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`) whose options
-//!   object literal has `sameSite: "none"` without `secure` (safe fix: add `secure: true`) or
-//!   with `secure: false` (safe fix: `true`); `secure: false` / `httpOnly: false` on an
-//!   auth-looking cookie (unsafe fix: `true`).
-//! - Python (`response.set_cookie` / `delete_cookie` of Starlette, FastAPI, Flask, ...):
-//!   `samesite="none"` without `secure=True` (safe fix); `secure=False` or `httponly=False`
-//!   on a cookie whose name looks like an auth cookie (session, token, auth, ...; never CSRF
-//!   cookies, which scripts must read) (unsafe fix: `True`).
-//! - Rust (cookie / axum-extra builder chains from `Cookie::build` or `CookieBuilder::new`):
-//!   `.same_site(SameSite::None)` without `.secure(..)` in the chain, and the built cookie
-//!   not given `.secure(..)` later (safe fix: insert `.secure(true)`); `.secure(false)` /
-//!   `.http_only(false)` on an auth-looking cookie (unsafe fix: `true`).
-//! - The authgen-generated server's env files (the server reads `APP_ENV`, `COOKIE_SECURE`
-//!   and `COOKIE_SAME_SITE`): `APP_ENV=production` with `COOKIE_SECURE=false`, and
-//!   `COOKIE_SAME_SITE=none` while `COOKIE_SECURE` is not on (safe fix: `COOKIE_SECURE=true`);
-//!   a production env whose `AUTH_ISSUER` and CORS origins (the env's `CORS_ORIGINS`, else
-//!   `authgen.toml`) are https names on different sites while `COOKIE_SAME_SITE` is lax or
-//!   strict (safe fix: `COOKIE_SAME_SITE=none`). Each `*.vercel.app`, `*.up.railway.app`,
-//!   `*.fly.dev`, `*.onrender.com`, ... name is its own site.
-//!
-//! Test code (`tests/`, `*.test.ts`, `test_*.py`) is skipped: it never reaches a browser.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/cookie-flags.md`.
 
 use std::rc::Rc;
 
 use tree_sitter::Node;
 
-use crate::doctor::facts;
+use crate::doctor::edits::{insert_item_after, remove_item};
+use crate::doctor::facts::{self, CookieSyntax, CookieWrite, FlagValue};
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee, callee_name, descendants, in_rust_test, insert_item_after, is_test_path,
-    property, property_pair, py_bool, py_keyword, py_keyword_arg, py_positional, remove_item,
-    string_value,
-};
+use crate::doctor::lang::js::{property, property_pair};
+use crate::doctor::lang::rust::in_rust_test;
+use crate::doctor::lang::{arguments, callee, descendants, is_test_path, string_value};
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace};
+
+use crate::doctor::lang::rust::{Link, rust_chain};
 
 use super::Check;
 
@@ -57,43 +29,35 @@ impl Check for CookieFlags {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for config in facts::better_auth_configs(ws) {
-            if is_test_path(&config.file.rel) {
-                continue;
-            }
-            if let Some(object) = config.node() {
-                better_auth(&config.file, object, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if !is_test_path(&file.rel)
-                && ["sameSite", "secure", "httpOnly"]
-                    .iter()
-                    .any(|w| file.text.contains(w))
-            {
-                js_cookie_calls(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if !is_test_path(&file.rel)
-                && (file.text.contains("set_cookie") || file.text.contains("delete_cookie"))
-            {
-                python(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if !is_test_path(&file.rel)
-                && (file.text.contains("same_site")
-                    || file.text.contains("http_only")
-                    || file.text.contains("secure"))
-            {
-                rust(&file, out);
-            }
-        }
-        generated_server(ws, out);
-        Ok(())
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for config in facts::better_auth_configs(ws) {
+        if is_test_path(&config.file.rel) {
+            continue;
+        }
+        if let Some(object) = config.node() {
+            better_auth(&config.file, object, out);
+        }
+    }
+    for write in facts::cookie_writes(ws) {
+        if !is_test_path(&write.file.rel) {
+            cookie_write(&write, out);
+        }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if !is_test_path(&file.rel)
+            && (file.text.contains("same_site")
+                || file.text.contains("http_only")
+                || file.text.contains("secure"))
+        {
+            rust(&file, out);
+        }
+    }
+    generated_server(ws, out);
 }
 
 /// Whether a cookie name (or the constant or expression naming it) looks like an auth cookie:
@@ -322,290 +286,180 @@ fn better_auth(file: &Rc<SourceFile>, config: Node<'_>, out: &mut Vec<Finding>) 
 }
 
 // ----------------------------------------------------------------------------------------
-// JavaScript cookie calls: Express `res.cookie` / `res.clearCookie`, Next.js
-// `cookies().set`, Hono `setCookie` / `deleteCookie`, `cookie.serialize`
+// Cookie calls in JS/TS and Python (facts::cookie_writes): one judge, messages and fixes in
+// the call's own syntax.
 
-fn js_cookie_calls(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for call in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
-        let name = callee_name(file, call);
-        if !matches!(
-            name,
-            "cookie" | "clearCookie" | "set" | "setCookie" | "deleteCookie" | "serialize"
-        ) {
-            continue;
-        }
-        let args = arguments(call);
-        let Some(options) = args
-            .last()
-            .filter(|a| a.kind() == "object" && args.len() >= 2)
-        else {
-            continue;
-        };
-        let mut cursor = options.walk();
-        if options
-            .named_children(&mut cursor)
-            .any(|c| c.kind() == "spread_element")
-        {
-            continue;
-        }
-        // Hono passes the context first: setCookie(c, name, value, options).
-        let name_arg = if matches!(name, "setCookie" | "deleteCookie") {
-            args.get(1)
+/// How `syntax` writes things, for messages and fixes.
+struct Spelling<'a> {
+    syntax: &'a CookieSyntax,
+}
+
+impl Spelling<'_> {
+    fn js(&self) -> bool {
+        *self.syntax == CookieSyntax::Js
+    }
+
+    /// `secure: true` / `secure=True`.
+    fn flag(&self, js_key: &str, value: bool) -> String {
+        if self.js() {
+            format!("{js_key}: {value}")
         } else {
-            args.first()
-        };
-        let auth = name_arg
-            .map(|n| string_value(file, *n).unwrap_or_else(|| file.node_text(*n).to_owned()))
-            .is_some_and(|n| auth_looking(&n));
-        // `maxAge: 0` / `expires: new Date(0)`: a deletion written as a set.
-        let expiring = property(file, *options, "maxAge").is_some_and(|v| file.node_text(v) == "0")
-            || property(file, *options, "expires")
-                .is_some_and(|v| matches!(file.node_text(v), "new Date(0)" | "0"));
-        let removal = matches!(name, "clearCookie" | "deleteCookie") || expiring;
-        let same_site = property(file, *options, "sameSite");
-        let same_site_none = same_site.is_some_and(|v| is_none_literal(file, v));
-        let consequence = if removal {
-            "browsers reject the deleting Set-Cookie of a SameSite=None cookie without Secure, so the cookie is never removed and sign-out leaves the user signed in"
-        } else {
-            DROPPED
-        };
-        let secure = js_flag(file, *options, "secure");
-        match (same_site_none, secure) {
-            (true, Flag::Absent) => {
-                let (Some(value), Some(pair)) =
-                    (same_site, property_pair(file, *options, "sameSite"))
-                else {
-                    continue;
-                };
-                out.push(
-                    Finding::new(
-                        ID,
-                        file,
-                        value.byte_range(),
-                        format!("the cookie is set with `sameSite: \"none\"` but no `secure: true`: {consequence}"),
-                    )
-                    .help("add `secure: true` next to `sameSite: \"none\"`")
-                    .fix(Fix::safe(
-                        "add secure: true",
-                        insert_item_after(file, pair, "secure: true"),
-                    )),
-                );
+            let key = js_key.to_ascii_lowercase();
+            format!("{key}={}", if value { "True" } else { "False" })
+        }
+    }
+
+    fn literal(&self, value: bool) -> &'static str {
+        match (self.js(), value) {
+            (true, true) => "true",
+            (true, false) => "false",
+            (false, true) => "True",
+            (false, false) => "False",
+        }
+    }
+
+    fn none_without_secure(&self) -> String {
+        match self.syntax {
+            CookieSyntax::Js => {
+                "the cookie is set with `sameSite: \"none\"` but no `secure: true`".to_owned()
             }
-            (true, Flag::Literal(false, value)) => out.push(
-                Finding::new(
-                    ID,
-                    file,
-                    value.byte_range(),
-                    format!("the cookie is set with `sameSite: \"none\"` and `secure: false`: {consequence}"),
-                )
-                .help("set `secure: true`")
-                .fix(Fix::safe(
-                    "set secure: true",
-                    vec![Edit::replace(file, value.byte_range(), "true")],
-                )),
-            ),
-            (false, Flag::Literal(false, value)) if auth && !removal => out.push(
-                Finding::new(
-                    ID,
-                    file,
-                    value.byte_range(),
-                    "`secure: false` is set unconditionally on an auth cookie: in production the token can travel over plain http",
-                )
-                .help("set `secure: true`, or tie it to the environment (`process.env.NODE_ENV === \"production\"`)")
-                .fix(Fix::unsafe_(
-                    "set secure: true (plain-http development outside localhost then loses the cookie)",
-                    vec![Edit::replace(file, value.byte_range(), "true")],
-                )),
-            ),
-            _ => {}
+            CookieSyntax::Python(f) => {
+                format!("`{f}(..., samesite=\"none\")` without `secure=True`")
+            }
         }
-        if let (true, false, Flag::Literal(false, value)) =
-            (auth, removal, js_flag(file, *options, "httpOnly"))
-        {
-            out.push(
-                Finding::new(
-                    ID,
-                    file,
-                    value.byte_range(),
-                    "`httpOnly: false` on an auth cookie lets any injected script read the token",
-                )
-                .help("set `httpOnly: true`; frontend code that reads the cookie should ask the server instead")
-                .fix(Fix::unsafe_(
-                    "set httpOnly: true (frontend code reading document.cookie stops seeing it)",
-                    vec![Edit::replace(file, value.byte_range(), "true")],
-                )),
-            );
+    }
+
+    fn none_with_secure_false(&self) -> String {
+        match self.syntax {
+            CookieSyntax::Js => {
+                "the cookie is set with `sameSite: \"none\"` and `secure: false`".to_owned()
+            }
+            CookieSyntax::Python(f) => format!("`{f}(..., samesite=\"none\", secure=False)`"),
         }
     }
 }
 
-// ----------------------------------------------------------------------------------------
-// Python: response.set_cookie / delete_cookie
+/// The node spanning exactly `range` (the outermost, for an item of a list).
+fn node_at(file: &SourceFile, range: std::ops::Range<usize>) -> Option<Node<'_>> {
+    let mut node = file
+        .tree()?
+        .root_node()
+        .descendant_for_byte_range(range.start, range.end)?;
+    while let Some(parent) = node.parent().filter(|p| p.byte_range() == range) {
+        node = parent;
+    }
+    (node.byte_range() == range).then_some(node)
+}
 
-fn python(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for call in crate::doctor::syntax::nodes_of(file, &["call"]) {
-        let name = callee_name(file, call);
-        if !matches!(name, "set_cookie" | "delete_cookie") || !callee(file, call).contains('.') {
-            continue;
-        }
-        let args = arguments(call);
-        if args
-            .iter()
-            .any(|a| matches!(a.kind(), "list_splat" | "dictionary_splat"))
-        {
-            continue; // `**cookie_options`: the flags are elsewhere
-        }
-        // Starlette: set_cookie(key, value, max_age, expires, path, domain, secure, ...);
-        // delete_cookie(key, path, domain, secure, ...): positional flags are not worth guessing.
-        let positional = py_positional(call);
-        let flag_position = if name == "set_cookie" { 6 } else { 3 };
-        if positional.len() > flag_position {
-            continue;
-        }
-        let cookie_name = positional
-            .first()
-            .copied()
-            .or_else(|| py_keyword(file, call, "key"))
-            .or_else(|| py_keyword(file, call, "name"))
-            .map(|n| string_value(file, n).unwrap_or_else(|| file.node_text(n).to_owned()));
-        // `max_age=0` or an `expires` in 1970: a deletion written as a set, whose flags do not
-        // matter (SameSite=None without Secure still does: the deletion is rejected).
-        let expiring = py_keyword(file, call, "max_age").is_some_and(|v| file.node_text(v) == "0")
-            || py_keyword(file, call, "expires").is_some_and(|v| {
-                file.node_text(v) == "0"
-                    || string_value(file, v).is_some_and(|e| e.contains("1970"))
-            });
-        let auth = !expiring && cookie_name.as_deref().is_some_and(auth_looking);
-        let same_site_none =
-            py_keyword(file, call, "samesite").is_some_and(|v| is_none_literal(file, v));
-        let secure = py_keyword(file, call, "secure");
-        let secure_literal = secure.and_then(|v| py_bool(file, v).map(|b| (b, v)));
-        if same_site_none {
-            let consequence = if name == "delete_cookie" {
-                "browsers reject the deleting Set-Cookie of a SameSite=None cookie without Secure, so the cookie is never removed and sign-out leaves the user signed in"
-            } else {
-                DROPPED
+fn cookie_write(write: &CookieWrite, out: &mut Vec<Finding>) {
+    let file = &write.file;
+    let say = Spelling {
+        syntax: &write.syntax,
+    };
+    let set = |value: &std::ops::Range<usize>| {
+        vec![Edit::replace(file, value.clone(), say.literal(true))]
+    };
+    let auth = !write.removal && write.name.as_deref().is_some_and(auth_looking);
+    let consequence = if write.removal {
+        "browsers reject the deleting Set-Cookie of a SameSite=None cookie without Secure, so the cookie is never removed and sign-out leaves the user signed in"
+    } else {
+        DROPPED
+    };
+    match (&write.same_site_none, &write.secure) {
+        (Some((value, item)), FlagValue::Absent) => {
+            let Some(item) = node_at(file, item.clone()) else {
+                return;
             };
-            match (secure, secure_literal) {
-                (None, _) => {
-                    let (Some(arg), Some(value)) = (
-                        py_keyword_arg(file, call, "samesite"),
-                        py_keyword(file, call, "samesite"),
-                    ) else {
-                        continue;
-                    };
-                    out.push(
-                        Finding::new(
-                            ID,
-                            file,
-                            value.byte_range(),
-                            format!("`{name}(..., samesite=\"none\")` without `secure=True`: {consequence}"),
-                        )
-                        .help("add `secure=True`")
-                        .fix(Fix::safe(
-                            "add secure=True",
-                            insert_item_after(file, arg, "secure=True"),
-                        )),
-                    );
-                }
-                (_, Some((false, value))) => out.push(
-                    Finding::new(
-                        ID,
-                        file,
-                        value.byte_range(),
-                        format!("`{name}(..., samesite=\"none\", secure=False)`: {consequence}"),
-                    )
-                    .help("set `secure=True`")
-                    .fix(Fix::safe(
-                        "set secure=True",
-                        vec![Edit::replace(file, value.byte_range(), "True")],
-                    )),
+            let secure = say.flag("secure", true);
+            out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.clone(),
+                    format!("{}: {consequence}", say.none_without_secure()),
+                )
+                .help(if say.js() {
+                    "add `secure: true` next to `sameSite: \"none\"`".to_owned()
+                } else {
+                    format!("add `{secure}`")
+                })
+                .fix(Fix::safe(
+                    format!("add {secure}"),
+                    insert_item_after(file, item, &secure),
+                )),
+            );
+        }
+        (Some(_), FlagValue::Literal(false, value)) => {
+            let secure = say.flag("secure", true);
+            out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.clone(),
+                    format!("{}: {consequence}", say.none_with_secure_false()),
+                )
+                .help(format!("set `{secure}`"))
+                .fix(Fix::safe(format!("set {secure}"), set(value))),
+            );
+        }
+        (None, FlagValue::Literal(false, value)) if auth => {
+            let secure = say.flag("secure", true);
+            let help = if say.js() {
+                "set `secure: true`, or tie it to the environment (`process.env.NODE_ENV === \"production\"`)"
+                    .to_owned()
+            } else {
+                "set `secure=True` (or tie it to a production setting)".to_owned()
+            };
+            out.push(
+                Finding::new(
+                    ID,
+                    file,
+                    value.clone(),
+                    format!(
+                        "`{}` is set unconditionally on an auth cookie: in production the token can travel over plain http",
+                        say.flag("secure", false)
+                    ),
+                )
+                .help(help)
+                .fix(Fix::unsafe_(
+                    format!(
+                        "set {secure} (plain-http development outside localhost then loses the cookie)"
+                    ),
+                    set(value),
+                )),
+            );
+        }
+        _ => {}
+    }
+    if let (true, FlagValue::Literal(false, value)) = (auth, &write.http_only) {
+        let http_only = say.flag("httpOnly", true);
+        out.push(
+            Finding::new(
+                ID,
+                file,
+                value.clone(),
+                format!(
+                    "`{}` on an auth cookie lets any injected script read the token",
+                    say.flag("httpOnly", false)
                 ),
-                _ => {}
-            }
-        } else if let Some((false, value)) = secure_literal {
-            if auth && name == "set_cookie" {
-                out.push(
-                    Finding::new(
-                        ID,
-                        file,
-                        value.byte_range(),
-                        "`secure=False` is set unconditionally on an auth cookie: in production the token can travel over plain http",
-                    )
-                    .help("set `secure=True` (or tie it to a production setting)")
-                    .fix(Fix::unsafe_(
-                        "set secure=True (plain-http development outside localhost then loses the cookie)",
-                        vec![Edit::replace(file, value.byte_range(), "True")],
-                    )),
-                );
-            }
-        }
-        if name == "set_cookie" && auth {
-            if let Some(value) = py_keyword(file, call, "httponly") {
-                if py_bool(file, value) == Some(false) {
-                    out.push(
-                        Finding::new(
-                            ID,
-                            file,
-                            value.byte_range(),
-                            "`httponly=False` on an auth cookie lets any injected script read the token",
-                        )
-                        .help("set `httponly=True`; frontend code that reads the cookie should ask the API instead")
-                        .fix(Fix::unsafe_(
-                            "set httponly=True (frontend code reading document.cookie stops seeing it)",
-                            vec![Edit::replace(file, value.byte_range(), "True")],
-                        )),
-                    );
-                }
-            }
-        }
+            )
+            .help(format!(
+                "set `{http_only}`; frontend code that reads the cookie should ask the {} instead",
+                if say.js() { "server" } else { "API" }
+            ))
+            .fix(Fix::unsafe_(
+                format!("set {http_only} (frontend code reading document.cookie stops seeing it)"),
+                set(value),
+            )),
+        );
     }
 }
 
 // ----------------------------------------------------------------------------------------
 // Rust: cookie builder chains
 
-/// One `.method(args)` of a chain.
-struct Link<'t> {
-    call: Node<'t>,
-    /// The `.` before the method name.
-    dot: Node<'t>,
-    method: String,
-    args: Vec<Node<'t>>,
-}
-
 fn rust_bool(file: &SourceFile, node: Node<'_>) -> Option<bool> {
     (node.kind() == "boolean_literal").then(|| file.node_text(node) == "true")
-}
-
-/// The method calls of a chain from its outermost call, innermost first, and its root.
-fn chain<'t>(file: &SourceFile, outer: Node<'t>) -> (Vec<Link<'t>>, Node<'t>) {
-    let mut links = Vec::new();
-    let mut current = outer;
-    while let Some(function) = current
-        .child_by_field_name("function")
-        .filter(|f| current.kind() == "call_expression" && f.kind() == "field_expression")
-    {
-        let (Some(receiver), Some(field)) = (
-            function.child_by_field_name("value"),
-            function.child_by_field_name("field"),
-        ) else {
-            break;
-        };
-        let mut cursor = function.walk();
-        let Some(dot) = function.children(&mut cursor).find(|c| c.kind() == ".") else {
-            break;
-        };
-        links.push(Link {
-            call: current,
-            dot,
-            method: file.node_text(field).to_owned(),
-            args: arguments(current),
-        });
-        current = receiver;
-    }
-    links.reverse();
-    (links, current)
 }
 
 /// Whether a chain's value is bound by `let x = ...;` and `x.secure(..)` / `x.set_secure(..)`
@@ -635,7 +489,7 @@ fn secured_later(file: &SourceFile, outer: Node<'_>) -> bool {
 }
 
 fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    for outer in crate::doctor::syntax::nodes_of(file, &["call_expression"]) {
+    for outer in crate::doctor::lang::nodes_of(file, &["call_expression"]) {
         // Only whole chains: skip calls that are the receiver of a further method call.
         if outer
             .parent()
@@ -643,7 +497,7 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let (links, root) = chain(file, outer);
+        let (root, links) = rust_chain(file, outer);
         if links.is_empty() || root.kind() != "call_expression" {
             continue;
         }
@@ -692,7 +546,7 @@ fn rust(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let span = same_site.dot.end_byte()..same_site.call.end_byte();
-                let insert = match crate::doctor::syntax::own_line_indent(file, same_site.dot.start_byte()) {
+                let insert = match crate::doctor::edits::own_line_indent(file, same_site.dot.start_byte()) {
                     Some(indent) => format!("\n{indent}.secure(true)"),
                     None => ".secure(true)".to_owned(),
                 };

@@ -1,24 +1,7 @@
 //! `cors-credentials`: CORS that allows any origin together with credentials, or a generated
 //! auth server whose `CORS_ORIGINS` misses the frontend origin.
 //!
-//! - FastAPI/Starlette (tree-sitter, Python): `add_middleware(CORSMiddleware, ...)` or
-//!   `Middleware(CORSMiddleware, ...)` with `allow_credentials=True` and `allow_origins`
-//!   containing `"*"` (a literal, or a module-level list it names) or an `allow_origin_regex`
-//!   that matches everything.
-//! - Express `cors` / Hono `hono/cors` (tree-sitter, JS/TS): `cors({ origin: "*" | true |
-//!   /.*/ | a callback that accepts every origin, credentials: true })`.
-//! - tower-http (tree-sitter, Rust): a `CorsLayer` method chain whose final origin setting is
-//!   `Any`/`AllowOrigin::any()`/`AllowOrigin::mirror_request()` (or `very_permissive()`) and
-//!   whose final credentials setting is `true`.
-//! - The generated auth server (`auth_dir` of authgen.toml): every origin of authgen.toml
-//!   `cors_origins` must be in `CORS_ORIGINS` of its env files. A near miss (other scheme,
-//!   port, `www.`, letter case, a path) is reported in every env file; an origin missing
-//!   outright only where it belongs: local origins in development files (`.env`, `.env.local`,
-//!   `.env.development`, templates), other origins in production/staging files. A trailing
-//!   slash is not reported: the server trims it. Test env files (`.env.test`) are skipped.
-//!
-//! Fixes replace the wildcard with authgen.toml `cors_origins` (safe: the allowed origins are
-//! known), or correct/add the origin in `CORS_ORIGINS`. Without authgen.toml there is no fix.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/cors-credentials.md`.
 
 use std::rc::Rc;
 
@@ -26,10 +9,11 @@ use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee_name, is_chain_top, js_bool, js_import_bindings, nodes_of, property, py_bool,
-    py_keyword, py_keyword_arg, py_positional, rust_chain, string_value,
-};
+use crate::doctor::lang::fields;
+use crate::doctor::lang::js::{js_bool, property};
+use crate::doctor::lang::python::{py_bool, py_keyword, py_keyword_arg, py_positional};
+use crate::doctor::lang::rust::{is_chain_top, rust_chain};
+use crate::doctor::lang::{arguments, callee_name, nodes_of, string_value};
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace};
 
 use super::Check;
@@ -45,37 +29,40 @@ impl Check for CorsCredentials {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let answers = facts::answers(ws).map(|(answers, _)| answers);
-        let origins: Vec<String> = answers
-            .as_ref()
-            .and_then(|a| a.cors_origins.clone())
-            .unwrap_or_default()
-            .iter()
-            .map(|o| normalize(o).to_owned())
-            .filter(|o| !o.is_empty() && o != "*")
-            .collect();
-        for file in ws.sources_in(&[Lang::Python]) {
-            if file.text.contains("CORSMiddleware") {
-                starlette(&file, &origins, out);
-            }
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let answers = facts::answers(ws).map(|(answers, _)| answers);
+    let origins: Vec<String> = answers
+        .as_ref()
+        .and_then(|a| a.cors_origins.clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| normalize(o).to_owned())
+        .filter(|o| !o.is_empty() && o != "*")
+        .collect();
+    for file in ws.sources_in(&[Lang::Python]) {
+        if file.text.contains("CORSMiddleware") {
+            starlette(&file, &origins, out);
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            if file.text.contains("cors") {
-                js_cors(&file, &origins, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        if file.text.contains("cors") {
+            js_cors(&file, &origins, out);
         }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if file.text.contains("CorsLayer") {
-                tower(&file, &origins, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if file.text.contains("CorsLayer") {
+            tower(&file, &origins, out);
         }
-        if let Some(auth_dir) = answers.as_ref().and_then(|a| a.auth_dir.clone()) {
-            if !origins.is_empty() {
-                server_env(ws, auth_dir.trim_matches('/'), &origins, out);
-            }
+    }
+    if let Some(auth_dir) = answers.as_ref().and_then(|a| a.auth_dir.clone()) {
+        if !origins.is_empty() {
+            server_env(ws, auth_dir.trim_matches('/'), &origins, out);
         }
-        Ok(())
     }
 }
 
@@ -133,10 +120,7 @@ fn module_list<'t>(file: &'t SourceFile, name: &str) -> Option<Node<'t>> {
         let Some(assign) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
             continue;
         };
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         if file.node_text(left) == name {
@@ -382,7 +366,7 @@ fn accepts_every_origin(file: &SourceFile, function: Node<'_>) -> bool {
 }
 
 fn js_cors(file: &Rc<SourceFile>, origins: &[String], out: &mut Vec<Finding>) {
-    let bindings = js_import_bindings(file);
+    let bindings = file.js_bindings();
     let locals: Vec<&str> = bindings
         .iter()
         .filter(|b| {
@@ -797,7 +781,7 @@ mod tests {
             .collect();
         edits.sort_by_key(|e| (e.start, e.end));
         for edit in edits.iter().rev() {
-            fixed.replace_range(edit.start..edit.end, &edit.text);
+            fixed.replace_range(edit.start..edit.end, &edit.text());
         }
         (out, fixed)
     }

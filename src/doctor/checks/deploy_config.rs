@@ -1,24 +1,7 @@
 //! `deploy-config`: hosting files that swallow or misroute `/api/auth/*`, or run the server on a
 //! port, address or public URL the platform does not route to.
 //!
-//! - `vercel.json` (tree-sitter JSON): in `rewrites` (and legacy `routes`), an earlier rule
-//!   whose source matches `<base>/get-session` (a catch-all like `/(.*)`, or `/api/(.*)` to
-//!   another place) before the rule for the auth base path; and an auth rule with a wildcard
-//!   source whose external destination drops the captured sub-path. Sources are matched with
-//!   Vercel's path-to-regexp forms (`:name`, `:name*`, `:name+`, `(.*)`); anything more
-//!   regex-like is not guessed at. Unsafe fixes: move the auth rule first, append `/:path*`.
-//! - Dockerfile (instruction parser, final stage and the stages it builds on): `EXPOSE` not
-//!   including the port the server listens on (a `--port`/`--bind` on the CMD/ENTRYPOINT,
-//!   else `ENV PORT`); `HOST`-like variables or `--host`/`--bind` on a loopback address.
-//! - `fly.toml` (toml_edit): `[http_service]`/`[[services]]` `internal_port` against the port
-//!   the server gets (the Dockerfile command's explicit port, else `[env] PORT`, else the
-//!   Dockerfile's `ENV PORT`, else its one `EXPOSE`); `[env]` HOST on loopback; `[env]`
-//!   `BETTER_AUTH_URL`/`AUTH_ISSUER` on localhost.
-//! - compose files (serde_yaml, located by key path): a production service (file named
-//!   `*prod*`, or `NODE_ENV`/`APP_ENV` production) whose `BETTER_AUTH_URL`/`AUTH_ISSUER` is a
-//!   literal localhost URL. `${VAR:-default}` values are left alone: the platform sets them.
-//!
-//! Port and URL findings have no fix: which side is right is the user's call.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/deploy-config.md`.
 
 use std::ops::Range;
 use std::rc::Rc;
@@ -27,8 +10,13 @@ use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{self, DockerWord, property, string_value};
+use crate::doctor::lang;
+use crate::doctor::lang::docker::DockerWord;
+use crate::doctor::lang::js::property;
+use crate::doctor::lang::string_value;
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
+
+use crate::doctor::lang::origin;
 
 use super::Check;
 
@@ -41,31 +29,34 @@ impl Check for DeployConfig {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let base = facts::answers(ws)
-            .and_then(|(answers, _)| answers.base_path)
-            .filter(|b| b.starts_with('/') && b.len() > 1)
-            .unwrap_or_else(|| "/api/auth".to_owned());
-        let base = base.trim_end_matches('/').to_owned();
-        for rel in ws.named("vercel.json") {
-            if let Some(file) = ws.source(rel) {
-                vercel(&file, &base, out);
-            }
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let base = facts::answers(ws)
+        .and_then(|(answers, _)| answers.base_path)
+        .filter(|b| b.starts_with('/') && b.len() > 1)
+        .unwrap_or_else(|| "/api/auth".to_owned());
+    let base = base.trim_end_matches('/').to_owned();
+    for rel in ws.named("vercel.json") {
+        if let Some(file) = ws.source(rel) {
+            vercel(&file, &base, out);
         }
-        for file in ws.sources_in(&[Lang::Dockerfile]) {
-            dockerfile(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::Dockerfile]) {
+        dockerfile(&file, out);
+    }
+    for rel in ws.named("fly.toml") {
+        if let Some(file) = ws.source(rel) {
+            fly(ws, &file, out);
         }
-        for rel in ws.named("fly.toml") {
-            if let Some(file) = ws.source(rel) {
-                fly(ws, &file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::Yaml]) {
+        if is_compose_file(file.name()) {
+            compose(&file, out);
         }
-        for file in ws.sources_in(&[Lang::Yaml]) {
-            if is_compose_file(file.name()) {
-                compose(&file, out);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -248,17 +239,11 @@ fn rules<'t>(file: &SourceFile, array: Node<'t>, legacy: bool) -> Vec<Rule<'t>> 
                 conditional: property(file, node, "has").is_some()
                     || property(file, node, "missing").is_some(),
                 continues: property(file, node, "continue")
-                    .and_then(syntax::js_bool)
+                    .and_then(lang::js::js_bool)
                     .unwrap_or(false),
             })
         })
         .collect()
-}
-
-/// `https://auth.example.com` of an absolute destination.
-fn origin(destination: &str) -> Option<String> {
-    let url = url::Url::parse(destination).ok()?;
-    Some(url.origin().ascii_serialization()).filter(|o| o != "null")
 }
 
 fn is_auth_source(source: &str, base: &str) -> bool {
@@ -337,7 +322,7 @@ fn vercel(file: &Rc<SourceFile>, base: &str, out: &mut Vec<Finding>) {
             Some((at, edit, _)) => {
                 let text = file.node_text(auth.node);
                 let local = edit.start - at;
-                format!("{}{}{}", &text[..local], edit.text, &text[local..])
+                format!("{}{}{}", &text[..local], edit.text(), &text[local..])
             }
             None => file.node_text(auth.node).to_owned(),
         };
@@ -431,7 +416,7 @@ struct Stage {
 
 /// Words of a CMD/ENTRYPOINT: the exec form's `[`, `]` and `,` dropped, and a `sh -c "..."`
 /// script split into its words (each keeping the script's span).
-fn command_words(instruction: &syntax::DockerInstruction) -> Vec<DockerWord> {
+fn command_words(instruction: &lang::docker::DockerInstruction) -> Vec<DockerWord> {
     let mut out = Vec::new();
     for word in instruction.words() {
         let start = word.text.trim_start_matches('[');
@@ -525,7 +510,7 @@ fn listen(stage: &Stage) -> Listen {
 
 fn final_stage(text: &str) -> Option<Stage> {
     let mut stages: Vec<Stage> = Vec::new();
-    for instruction in syntax::dockerfile_instructions(text) {
+    for instruction in lang::docker::dockerfile_instructions(text) {
         match instruction.keyword.as_str() {
             "FROM" => {
                 let words = instruction.words();
@@ -869,7 +854,7 @@ fn compose(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                 continue;
             }
             let Some(span) =
-                syntax::yaml_value_span(&file.text, &["services", name, "environment", key])
+                lang::yaml::yaml_value_span(&file.text, &["services", name, "environment", key])
             else {
                 continue;
             };

@@ -1,25 +1,7 @@
 //! `email-service`: email verification, password reset or magic links turned on without a way
 //! to send the mail.
 //!
-//! - Better Auth (tree-sitter over the `betterAuth({...})` options):
-//!   `emailAndPassword.requireEmailVerification: true` or `emailVerification.sendOnSignUp: true`
-//!   while `emailVerification` has no `sendVerificationEmail` (skipped when the options or that
-//!   object spread other objects, or an `emailOTP` plugin may verify instead).
-//! - A Better Auth client calling `forgetPassword` / `requestPasswordReset` (through a
-//!   `createAuthClient()` value or `auth.api`) while every `emailAndPassword` is a literal that
-//!   is enabled without `sendResetPassword` (Better Auth answers `RESET_PASSWORD_DISABLED`).
-//! - When the options send mail (`sendVerificationEmail`, `sendResetPassword`, a `magicLink` or
-//!   `emailOTP` plugin): each `new Resend(...)` / nodemailer `createTransport(...)` whose env
-//!   variables (`RESEND_API_KEY` for `new Resend()`, else the `process.env.X` / `env.X` it reads)
-//!   appear in no env file, env template or deploy config, in a project that does keep an env
-//!   file beside or above that code. Env files and deploy configs are searched as text for the
-//!   name, comments included, so a documented-but-commented variable counts as present.
-//! - authgen: `authgen.toml` with `email_verification = "required"` or the `magic-link` method
-//!   while no env file or deploy config of the generated server names `RESEND_API_KEY`,
-//!   `SMTP_URL` or `SMTP_HOST`, and the server's code reads one of them (a server that reads
-//!   none cannot send mail whatever its env says).
-//!
-//! Every fix is display-only: providers, sender domains and keys need a person's decision.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/email-service.md`.
 
 use std::rc::Rc;
 
@@ -28,9 +10,11 @@ use tree_sitter::Node;
 use crate::configure::{EmailVerification, Method};
 use crate::doctor::facts;
 use crate::doctor::finding::{Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee, callee_name, descendants, is_test_path, js_imports, nodes_of, property,
-    property_pair, string_value,
+use crate::doctor::lang;
+use crate::doctor::lang::fields;
+use crate::doctor::lang::js::{js_imports, property, property_pair};
+use crate::doctor::lang::{
+    arguments, callee, callee_name, descendants, is_test_path, nodes_of, string_value,
 };
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 
@@ -45,32 +29,35 @@ impl Check for EmailService {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let configs: Vec<facts::BetterAuthConfig> = facts::better_auth_configs(ws)
-            .into_iter()
-            .filter(|c| !is_test_path(&c.file.rel))
-            .collect();
-        let mut sends_mail = false;
-        let mut reset_missing_everywhere = !configs.is_empty();
-        for config in &configs {
-            let Some(object) = config.node() else {
-                reset_missing_everywhere = false;
-                continue;
-            };
-            let facts = options(&config.file, object);
-            sends_mail |= facts.sends_mail;
-            reset_missing_everywhere &= facts.reset_missing;
-            verification_without_sender(&config.file, object, &facts, out);
-        }
-        if reset_missing_everywhere {
-            reset_calls(ws, out);
-        }
-        if sends_mail {
-            providers(ws, out);
-        }
-        authgen_server(ws, out);
-        Ok(())
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
     }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let configs: Vec<facts::BetterAuthConfig> = facts::better_auth_configs(ws)
+        .into_iter()
+        .filter(|c| !is_test_path(&c.file.rel))
+        .collect();
+    let mut sends_mail = false;
+    let mut reset_missing_everywhere = !configs.is_empty();
+    for config in &configs {
+        let Some(object) = config.node() else {
+            reset_missing_everywhere = false;
+            continue;
+        };
+        let facts = options(&config.file, object);
+        sends_mail |= facts.sends_mail;
+        reset_missing_everywhere &= facts.reset_missing;
+        verification_without_sender(&config.file, object, &facts, out);
+    }
+    if reset_missing_everywhere {
+        reset_calls(ws, out);
+    }
+    if sends_mail {
+        providers(ws, out);
+    }
+    authgen_server(ws, out);
 }
 
 /// What one options object says about email.
@@ -213,10 +200,7 @@ fn client_bindings(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     let files = ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]);
     for file in files.iter().filter(|f| f.text.contains("createAuthClient")) {
         for declarator in nodes_of(file, &["variable_declarator"]) {
-            let (Some(name), Some(value)) = (
-                declarator.child_by_field_name("name"),
-                declarator.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(declarator, ["name", "value"]) else {
                 continue;
             };
             if value.kind() == "call_expression" && callee_name(file, value) == "createAuthClient" {
@@ -230,10 +214,7 @@ fn client_bindings(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     }
     for file in &files {
         for declarator in nodes_of(file, &["variable_declarator"]) {
-            let (Some(name), Some(value)) = (
-                declarator.child_by_field_name("name"),
-                declarator.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(declarator, ["name", "value"]) else {
                 continue;
             };
             if name.kind() == "object_pattern"
@@ -431,7 +412,7 @@ fn mentioned_anywhere(ws: &Workspace, keys: &[String]) -> bool {
         .chain(facts::deploy_env_files(ws))
         .collect();
     keys.iter()
-        .any(|key| texts.iter().any(|f| facts::mentions_word(&f.text, key)))
+        .any(|key| texts.iter().any(|f| lang::env::mentions_word(&f.text, key)))
 }
 
 fn providers(ws: &Workspace, out: &mut Vec<Finding>) {
@@ -556,7 +537,7 @@ fn authgen_server(ws: &Workspace, out: &mut Vec<Finding>) {
     if texts.is_empty()
         || PROVIDER_KEYS
             .iter()
-            .any(|key| texts.iter().any(|f| facts::mentions_word(&f.text, key)))
+            .any(|key| texts.iter().any(|f| lang::env::mentions_word(&f.text, key)))
     {
         return;
     }

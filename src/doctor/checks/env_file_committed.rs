@@ -21,41 +21,44 @@ impl Check for EnvFileCommitted {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let tracked = tracked_env_files(ws);
-        for rel in &tracked {
-            let Some(file) = ws.source(rel) else { continue };
-            let Some(entry) = file
-                .env()
-                .iter()
-                .find(|e| is_secret_looking(&e.key, &e.value))
-            else {
-                continue;
-            };
-            out.push(
-                Finding::new(ID, &file, entry.key_span.clone(), format!("{rel} is tracked by git and holds {}: every clone, fork and CI cache has it, and history keeps it", entry.key))
-                    .help(format!("back it up, `git rm --cached {rel}`, commit, add it to .gitignore, and rotate every credential in it"))
-                    .fix(Fix::display_only(
-                        format!("untrack it: `git rm --cached {rel}` (teammates' copies are deleted on pull: back them up) and rotate its secrets"),
-                        Vec::new(),
-                    )),
-            );
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let tracked = tracked_env_files(ws);
+    for rel in &tracked {
+        let Some(file) = ws.source(rel) else { continue };
+        let Some(entry) = file
+            .env()
+            .iter()
+            .find(|e| is_secret_looking(&e.key, &e.value))
+        else {
+            continue;
+        };
+        out.push(
+            Finding::new(ID, &file, entry.key_span.clone(), format!("{rel} is tracked by git and holds {}: every clone, fork and CI cache has it, and history keeps it", entry.key))
+                .help(format!("back it up, `git rm --cached {rel}`, commit, add it to .gitignore, and rotate every credential in it"))
+                .fix(Fix::display_only(
+                    format!("untrack it: `git rm --cached {rel}` (teammates' copies are deleted on pull: back them up) and rotate its secrets"),
+                    Vec::new(),
+                )),
+        );
+    }
+    let gitignore = ws.source(".gitignore");
+    for rel in ws.files() {
+        let name = crate::discover::file_name(rel);
+        if !is_env_file_name(name) || is_env_template(name) || tracked.contains(rel) {
+            continue;
         }
-        let gitignore = ws.source(".gitignore");
-        for rel in ws.files() {
-            let name = crate::discover::file_name(rel);
-            if !is_env_file_name(name) || is_env_template(name) || tracked.contains(rel) {
-                continue;
-            }
-            let Some(file) = ws.source(rel) else { continue };
-            let span = first_line(&file);
-            out.push(
-                Finding::new(ID, &file, span, format!("{rel} is not covered by any .gitignore rule: one `git add .` commits its values"))
-                    .help("add `.env` and `.env.*` (keeping `!.env.example`) to .gitignore")
-                    .fix(Fix::safe("add env-file rules to .gitignore", vec![ignore_edit(gitignore.as_deref())])),
-            );
-        }
-        Ok(())
+        let Some(file) = ws.source(rel) else { continue };
+        let span = first_line(&file);
+        out.push(
+            Finding::new(ID, &file, span, format!("{rel} is not covered by any .gitignore rule: one `git add .` commits its values"))
+                .help("add `.env` and `.env.*` (keeping `!.env.example`) to .gitignore")
+                .fix(Fix::safe("add env-file rules to .gitignore", vec![ignore_edit(gitignore.as_deref())])),
+        );
     }
 }
 
@@ -78,12 +81,7 @@ fn ignore_edit(gitignore: Option<&SourceFile>) -> Edit {
             };
             Edit::insert(file, file.text.len(), format!("{sep}{RULES}"))
         }
-        None => Edit {
-            file: ".gitignore".to_owned(),
-            start: 0,
-            end: 0,
-            text: RULES.to_owned(),
-        },
+        None => Edit::create(".gitignore", RULES),
     }
 }
 

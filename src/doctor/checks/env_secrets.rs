@@ -2,15 +2,15 @@
 //! exposed to browsers, different between issuer and verifier (HS256), or written into
 //! source and deploy files.
 //!
-//! Fixes write [`secret::FRESH_MARKER`]; the fix writer replaces it with one fresh secret per
-//! run, so every fix of a run writes the same value and no report ever shows it.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/env-secrets.md`.
 
 use std::collections::BTreeSet;
-use std::rc::Rc;
 
 use crate::doctor::facts;
-use crate::doctor::finding::{Edit, Finding, Fix, Severity};
-use crate::doctor::syntax::{arguments, callee, nodes_of, property_pair, string_value};
+use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
+use crate::doctor::lang::fields;
+use crate::doctor::lang::js::property_pair;
+use crate::doctor::lang::{nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
 use crate::secret::{self, SECRET_KEYS};
 
@@ -25,47 +25,60 @@ impl Check for EnvSecrets {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let fresh = secret::FRESH_MARKER.to_owned();
-        let env_files = facts::all_env_files(ws);
-        let mut defined: BTreeSet<String> = BTreeSet::new();
-        for file in &env_files {
-            let template = is_env_template(file.name());
-            for entry in file.env() {
-                defined.insert(entry.key.clone());
-                if is_public(&entry.key) && entry.key.contains("SECRET") && !entry.value.is_empty()
-                {
-                    let line = whole_line(file, entry.line.clone());
-                    out.push(
-                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is a secret exposed to the browser: bundlers inline every {} variable into client JavaScript", entry.key, public_prefix(&entry.key)))
-                            .help("keep the secret server-side under a name without the public prefix, and rotate it: it has been shipped to browsers")
-                            .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
-                    );
-                }
-                if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
-                    continue;
-                }
-                if entry.value.is_empty() {
-                    out.push(
-                        Finding::new(ID, file, entry.key_span.clone(), format!("{} is empty: the server refuses to start or signs with an empty key", entry.key))
-                            .help("run `authgen secret --write`, or `authgen doctor --fix`")
-                            .fix(Fix::safe("write a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
-                    );
-                } else if let Some(why) = secret::weakness(&entry.value) {
-                    out.push(
-                        Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
-                            .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
-                            .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
-                    );
-                }
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let fresh = Content::fresh_secret("", "");
+    let env_files = facts::all_env_files(ws);
+    let mut defined: BTreeSet<String> = BTreeSet::new();
+    for file in &env_files {
+        let template = is_env_template(file.name());
+        for entry in file.env() {
+            defined.insert(entry.key.clone());
+            if is_public(&entry.key) && entry.key.contains("SECRET") && !entry.value.is_empty() {
+                let line = whole_line(file, entry.line.clone());
+                out.push(
+                    Finding::new(ID, file, entry.key_span.clone(), format!("{} is a secret exposed to the browser: bundlers inline every {} variable into client JavaScript", entry.key, public_prefix(&entry.key)))
+                        .help("keep the secret server-side under a name without the public prefix, and rotate it: it has been shipped to browsers")
+                        .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
+                );
+            }
+            if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
+                continue;
+            }
+            if entry.value.is_empty() {
+                out.push(
+                    Finding::new(
+                        ID,
+                        file,
+                        entry.key_span.clone(),
+                        format!(
+                            "{} is empty: the server refuses to start or signs with an empty key",
+                            entry.key
+                        ),
+                    )
+                    .help("run `authgen secret --write`, or `authgen doctor --fix`")
+                    .fix(Fix::safe(
+                        "write a fresh 32-byte secret",
+                        vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
+                    )),
+                );
+            } else if let Some(why) = secret::weakness(&entry.value) {
+                out.push(
+                    Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
+                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
+                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                );
             }
         }
-        mismatch(ws, out);
-        deploy_files(ws, &mut defined, out);
-        literals(ws, out);
-        missing(ws, &defined, &fresh, out);
-        Ok(())
     }
+    mismatch(ws, out);
+    deploy_files(ws, &mut defined, out);
+    literals(ws, out);
+    missing(ws, &defined, out);
 }
 
 fn is_public(key: &str) -> bool {
@@ -117,7 +130,7 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
     else {
         return;
     };
-    let fresh = secret::FRESH_MARKER;
+    let fresh = Content::fresh_secret("", "");
     for name in [".env", ".env.local", ".env.production"] {
         let issuer = ws.source(&crate::discover::join_rel(auth_dir, name));
         let verifier = ws.source(&crate::discover::join_rel(backend_dir, name));
@@ -139,8 +152,8 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
                 .fix(Fix::unsafe_(
                     "write one fresh secret to both sides",
                     vec![
-                        Edit::replace(&issuer, a.value_span.clone(), fresh),
-                        Edit::replace(&verifier, b.value_span.clone(), fresh),
+                        Edit::replace(&issuer, a.value_span.clone(), fresh.clone()),
+                        Edit::replace(&verifier, b.value_span.clone(), fresh.clone()),
                     ],
                 )),
         );
@@ -298,10 +311,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     for file in ws.sources_in(&[Lang::Python]) {
         for assign in nodes_of(&file, &["assignment"]) {
-            let (Some(left), Some(right)) = (
-                assign.child_by_field_name("left"),
-                assign.child_by_field_name("right"),
-            ) else {
+            let Some([left, right]) = fields(assign, ["left", "right"]) else {
                 continue;
             };
             let name = file.node_text(left).to_ascii_uppercase();
@@ -322,10 +332,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     for file in ws.sources_in(&[Lang::Rust]) {
         for item in nodes_of(&file, &["const_item", "static_item"]) {
-            let (Some(name), Some(value)) = (
-                item.child_by_field_name("name"),
-                item.child_by_field_name("value"),
-            ) else {
+            let Some([name, value]) = fields(item, ["name", "value"]) else {
                 continue;
             };
             if SECRET_KEYS.contains(&file.node_text(name))
@@ -338,74 +345,6 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
             }
         }
     }
-}
-
-/// Where code reads a secret by name: `process.env.X`, `os.environ["X"]`, `os.getenv("X")`,
-/// `env::var("X")`.
-fn reads(file: &Rc<SourceFile>) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    match file.lang {
-        Lang::TypeScript | Lang::Tsx | Lang::JavaScript => {
-            for member in nodes_of(file, &["member_expression", "subscript_expression"]) {
-                let Some(object) = member.child_by_field_name("object") else {
-                    continue;
-                };
-                if file.node_text(object) != "process.env" {
-                    continue;
-                }
-                let key = member
-                    .child_by_field_name("property")
-                    .map(|p| file.node_text(p).to_owned())
-                    .or_else(|| {
-                        member
-                            .child_by_field_name("index")
-                            .and_then(|i| string_value(file, i))
-                    });
-                if let Some(key) = key {
-                    out.push((key, member.byte_range()));
-                }
-            }
-        }
-        Lang::Python => {
-            for node in nodes_of(file, &["subscript", "call"]) {
-                let (target, key) = if node.kind() == "subscript" {
-                    (
-                        node.child_by_field_name("value"),
-                        node.child_by_field_name("subscript"),
-                    )
-                } else {
-                    (
-                        node.child_by_field_name("function"),
-                        arguments(node).first().copied(),
-                    )
-                };
-                let Some(target) = target else { continue };
-                let allowed = match node.kind() {
-                    "subscript" => ["os.environ", "environ"].contains(&file.node_text(target)),
-                    _ => ["os.environ.get", "os.getenv", "getenv", "environ.get"]
-                        .contains(&file.node_text(target)),
-                };
-                if let Some(key) = key.filter(|_| allowed).and_then(|k| string_value(file, k)) {
-                    out.push((key, node.byte_range()));
-                }
-            }
-        }
-        Lang::Rust => {
-            for call in nodes_of(file, &["call_expression"]) {
-                if !matches!(
-                    callee(file, call),
-                    "env::var" | "std::env::var" | "var" | "dotenvy::var"
-                ) {
-                    continue;
-                }
-                if let Some(key) = arguments(call).first().and_then(|a| string_value(file, *a)) {
-                    out.push((key, call.byte_range()));
-                }
-            }
-        }
-        _ => {}
-    }
-    out
 }
 
 /// The directory whose `.env` a program in `file` loads: the nearest package root.
@@ -430,44 +369,35 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
     }
 }
 
-fn missing(ws: &Workspace, defined: &BTreeSet<String>, fresh: &str, out: &mut Vec<Finding>) {
-    for file in ws.sources_in(&[
-        Lang::TypeScript,
-        Lang::Tsx,
-        Lang::JavaScript,
-        Lang::Python,
-        Lang::Rust,
-    ]) {
-        for (key, span) in reads(&file) {
-            if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
-                continue;
-            }
-            let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
-            let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
-                .severity(Severity::Warning)
-                .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
-            // Several read sites of one key carry the same edit; the fixer applies it once.
-            let fix = {
-                let existing = ws.source(&env);
-                let edit = match &existing {
-                    Some(f) => {
-                        let sep = if f.text.is_empty() || f.text.ends_with('\n') {
-                            ""
-                        } else {
-                            "\n"
-                        };
-                        Edit::insert(f, f.text.len(), format!("{sep}{key}={fresh}\n"))
-                    }
-                    None => Edit {
-                        file: env.clone(),
-                        start: 0,
-                        end: 0,
-                        text: format!("{key}={fresh}\n"),
-                    },
-                };
-                Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
-            };
-            out.push(finding.fix(fix));
+fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
+    for facts::EnvRead { file, key, span } in facts::env_reads(ws) {
+        if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
+            continue;
         }
+        let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
+        let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
+            .severity(Severity::Warning)
+            .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
+        // Several read sites of one key carry the same edit; the fixer applies it once.
+        let fix = {
+            let existing = ws.source(&env);
+            let edit = match &existing {
+                Some(f) => {
+                    let sep = if f.text.is_empty() || f.text.ends_with('\n') {
+                        ""
+                    } else {
+                        "\n"
+                    };
+                    Edit::insert(
+                        f,
+                        f.text.len(),
+                        Content::fresh_secret(format!("{sep}{key}="), "\n"),
+                    )
+                }
+                None => Edit::create(env.clone(), Content::fresh_secret(format!("{key}="), "\n")),
+            };
+            Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
+        };
+        out.push(finding.fix(fix));
     }
 }

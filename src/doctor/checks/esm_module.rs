@@ -1,34 +1,16 @@
 //! `esm-module`: a Node server that loads better-auth (ES modules only) as CommonJS.
 //!
-//! A package is checked when its `package.json` (serde_json for values, tree-sitter JSON for
-//! spans) has `better-auth` in `dependencies`, one of its sources imports it, and it is a Node
-//! server: it depends on express, hono, @hono/node-server, fastify, koa, h3 or polka, or one of
-//! its sources imports `better-auth/node`. Not checked: Next.js and other framework apps with their own bundler
-//! (next, nuxt, SvelteKit, Remix/React Router, Astro, TanStack Start, SolidStart, Expo),
-//! Cloudflare Workers and Bun (they load ES modules either way), packages whose scripts never
-//! run plain Node (only `tsx`/`vite-node`, which load ES modules from CommonJS themselves), and
-//! packages whose entry point is already `.mjs`/`.mts`.
-//!
-//! - `package.json` without `"type"` or with `"type": "commonjs"`: the fix inserts
-//!   `"type": "module",` after `"version"` (or `"name"`), in the file's indentation and line
-//!   endings, or rewrites `"commonjs"`. It is safe unless the package's `.js/.jsx/.ts/.tsx`
-//!   files use `require`, `module.exports`/`exports.x`, `__dirname`/`__filename`, or relative
-//!   imports without a file extension (Node's ES module resolution needs it), or its
-//!   `tsconfig.json` emits CommonJS; then it is unsafe and the message names the first reason.
-//! - `tsconfig.json` of such a package with `"module": "commonjs"` (and no `"noEmit": true`):
-//!   the unsafe fix sets `"module": "NodeNext"` and, when present, `"moduleResolution":
-//!   "NodeNext"` (relative imports then need `.js` extensions).
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/esm-module.md`.
 
 use std::rc::Rc;
 
 use serde_json::Value;
 use tree_sitter::Node;
 
+use crate::doctor::edits::{line_indent, newline};
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    arguments, callee, js_imports, line_indent, newline, nodes_of, property, property_pair,
-    string_value,
-};
+use crate::doctor::lang::js::{js_imports, property, property_pair};
+use crate::doctor::lang::{arguments, callee, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 
 use super::Check;
@@ -72,33 +54,36 @@ impl Check for EsmModule {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let manifests: Vec<String> = ws.named("package.json").cloned().collect();
-        for rel in &manifests {
-            let Some(manifest) = ws.source(rel) else {
-                continue;
-            };
-            let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&manifest.text) else {
-                continue;
-            };
-            let dir = manifest.dir().to_owned();
-            let sources = package_sources(ws, &dir, &manifests);
-            if !checked(&json, &sources) {
-                continue;
-            }
-            let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
-            let tsconfig = ws.source(&tsconfig_rel);
-            let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
-            let ty = json.get("type").and_then(Value::as_str);
-            if ty != Some("module") {
-                let node_module = tsconfig.as_ref().is_some_and(|t| node_module(t));
-                package_finding(&manifest, &sources, emits_cjs.is_some(), node_module, out);
-            }
-            if let (Some(tsconfig), Some(module)) = (tsconfig, emits_cjs) {
-                tsconfig_finding(&tsconfig, module, out);
-            }
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let manifests: Vec<String> = ws.named("package.json").cloned().collect();
+    for rel in &manifests {
+        let Some(manifest) = ws.source(rel) else {
+            continue;
+        };
+        let Ok(Value::Object(json)) = serde_json::from_str::<Value>(&manifest.text) else {
+            continue;
+        };
+        let dir = manifest.dir().to_owned();
+        let sources = package_sources(ws, &dir, &manifests);
+        if !checked(&json, &sources) {
+            continue;
         }
-        Ok(())
+        let tsconfig_rel = crate::discover::join_rel(&dir, "tsconfig.json");
+        let tsconfig = ws.source(&tsconfig_rel);
+        let emits_cjs = tsconfig.as_ref().and_then(|t| commonjs_module(t));
+        let ty = json.get("type").and_then(Value::as_str);
+        if ty != Some("module") {
+            let node_module = tsconfig.as_ref().is_some_and(|t| node_module(t));
+            package_finding(&manifest, &sources, emits_cjs.is_some(), node_module, out);
+        }
+        if let (Some(tsconfig), Some(module)) = (tsconfig, emits_cjs) {
+            tsconfig_finding(&tsconfig, module, out);
+        }
     }
 }
 
@@ -503,7 +488,7 @@ mod tests {
         let object = json_object(&file).unwrap();
         let edit = type_module_edit(&file, object).unwrap();
         let mut new = text.to_owned();
-        new.replace_range(edit.start..edit.end, &edit.text);
+        new.replace_range(edit.start..edit.end, &edit.text());
         new
     }
 

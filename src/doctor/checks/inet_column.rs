@@ -1,9 +1,6 @@
 //! `inet-column`: `ip_address` / `ipAddress` typed INET while the auth server writes text.
 //!
-//! SQL migrations are tokenized with sqlparser; Python (Alembic, SQLAlchemy, SQLModel),
-//! Drizzle (TypeScript) with tree-sitter; Prisma schemas field by field. A migration that a
-//! later one follows has probably run somewhere: editing it fixes nothing, so that finding
-//! shows the `ALTER TABLE` to add instead of offering an edit.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/inet-column.md`.
 
 use std::rc::Rc;
 
@@ -12,8 +9,11 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use tree_sitter::Node;
 
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{self, descendants, nodes_of, py_imports, py_positional, string_value};
+use crate::doctor::lang::fields;
+use crate::doctor::lang::python::py_positional;
+use crate::doctor::lang::{descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
+use crate::doctor::{edits, lang};
 
 use super::Check;
 
@@ -27,24 +27,27 @@ impl Check for InetColumn {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for file in ws.sources_in(&[Lang::Sql]) {
-            sql(ws, &file, out);
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for file in ws.sources_in(&[Lang::Sql]) {
+        sql(ws, &file, out);
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if file.text.contains("INET") {
+            python(ws, &file, out);
         }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if file.text.contains("INET") {
-                python(ws, &file, out);
-            }
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::JavaScript]) {
+        if file.text.contains("inet(") {
+            drizzle(&file, out);
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::JavaScript]) {
-            if file.text.contains("inet(") {
-                drizzle(&file, out);
-            }
-        }
-        for file in ws.sources_in(&[Lang::Prisma]) {
-            prisma(&file, out);
-        }
-        Ok(())
+    }
+    for file in ws.sources_in(&[Lang::Prisma]) {
+        prisma(&file, out);
     }
 }
 
@@ -144,10 +147,7 @@ fn alembic_ids(file: &SourceFile) -> (Option<String>, Vec<String>) {
     let mut revision = None;
     let mut downs = Vec::new();
     for assign in nodes_of(file, &["assignment"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         match file.node_text(left) {
@@ -190,7 +190,7 @@ fn is_inet_type(file: &SourceFile, node: Node<'_>) -> bool {
 
 /// The replacement for an INET type expression, from how the file imports SQLAlchemy.
 fn text_type(file: &SourceFile, inet: Node<'_>) -> Option<String> {
-    let imports = py_imports(file);
+    let imports = file.py_imports();
     let called = inet.kind() == "call";
     let suffix = if called { "()" } else { "" };
     if let Some((_, alias)) = imports.iter().find(|(path, _)| path == "sqlalchemy") {
@@ -205,7 +205,7 @@ fn text_type(file: &SourceFile, inet: Node<'_>) -> Option<String> {
 fn python(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
     let mut found: Vec<Node<'_>> = Vec::new();
     for call in nodes_of(file, &["call"]) {
-        let name = syntax::callee_name(file, call);
+        let name = lang::callee_name(file, call);
         let positional = py_positional(call);
         match name {
             // Column("ip_address", INET), op.add_column(..., sa.Column("ip_address", postgresql.INET()))
@@ -233,7 +233,7 @@ fn python(ws: &Workspace, file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
                     .get(1)
                     .and_then(|n| string_value(file, *n))
                     .is_some_and(|s| is_ip_column(&s));
-                if let Some(ty) = syntax::py_keyword(file, call, "type_") {
+                if let Some(ty) = lang::python::py_keyword(file, call, "type_") {
                     if names_ip && is_inet_type(file, ty) {
                         found.push(ty);
                     }
@@ -309,10 +309,10 @@ fn unused_inet_import(file: &SourceFile, replaced: usize) -> Option<Edit> {
     Some(if names.len() == 1 {
         Edit::delete(
             file,
-            syntax::line_span(file, statement.start_byte(), statement.end_byte()),
+            edits::line_span(file, statement.start_byte(), statement.end_byte()),
         )
     } else {
-        syntax::remove_item(file, *inet)
+        edits::remove_item(file, *inet)
     })
 }
 
@@ -334,14 +334,14 @@ fn assigned_name<'f>(file: &'f SourceFile, node: Node<'_>) -> Option<&'f str> {
 }
 
 fn drizzle(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
-    let text_imported = syntax::nodes_of(file, &["import_specifier"])
+    let text_imported = lang::nodes_of(file, &["import_specifier"])
         .into_iter()
         .any(|s| file.node_text(s) == "text");
     for call in nodes_of(file, &["call_expression"]) {
-        if syntax::callee(file, call) != "inet" {
+        if lang::callee(file, call) != "inet" {
             continue;
         }
-        let named = syntax::arguments(call)
+        let named = lang::arguments(call)
             .first()
             .and_then(|a| string_value(file, *a))
             .is_some_and(|s| is_ip_column(&s));

@@ -1,24 +1,7 @@
 //! `jwt-verification`: JWT verifiers that let the token choose how it is checked, skip the
 //! signature or expiry, or accept access tokens without `aud`/`iss`/`exp`; python-jose.
 //!
-//! Python (tree-sitter): every `jwt.decode` / `jwt.decode_complete` of PyJWT or python-jose
-//! (resolved through the file's imports, so authlib's `jwt.decode` is not one) is read for
-//! `algorithms` (missing, derived from `get_unverified_header` through local assignments, or
-//! mixing HMAC with asymmetric algorithms), `options` (`verify_signature`/`verify_exp` False,
-//! `require`) and `audience`/`issuer`. Turned-off checks and missing claims count only on
-//! access-token verifiers (named for tokens, auth or the current user, or in a file taking
-//! bearer credentials), not on helpers named as not verifying, OpenID Connect ID tokens,
-//! logout hints or one-purpose tokens (reset, email, refresh); an unverified decode next to a
-//! verifying one in the same function is a peek at the claims. Test files are skipped.
-//! python-jose is reported where it is imported and where it is declared (requirements files,
-//! pyproject.toml, Pipfile). Rust (tree-sitter, files using `jsonwebtoken`):
-//! `Validation::new(<alg from decode_header>)`, `insecure_disable_signature_validation()`
-//! (not in functions named as not verifying) and `validate_exp = false`, outside
-//! `#[cfg(test)]` code.
-//!
-//! The one safe fix inserts `algorithms=["EdDSA"]` (or `HS256`) when authgen.toml says which
-//! algorithm the issuer signs with, PyJWT is the library and the key does not contradict it.
-//! Replacing python-jose in a requirements file is unsafe: the code using it must be ported.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/jwt-verification.md`.
 
 use std::collections::HashSet;
 
@@ -27,11 +10,14 @@ use tree_sitter::Node;
 use crate::configure::Algorithm;
 use crate::doctor::facts::{self, PyDependencyFile};
 use crate::doctor::finding::{Edit, Finding, Fix, Severity};
-use crate::doctor::syntax::{
-    self, arguments, callee, callee_name, descendants, nodes_of, py_bool, py_imports, py_keyword,
-    py_keyword_arg, py_positional, string_value,
+use crate::doctor::lang::fields;
+use crate::doctor::lang::python::{
+    decode_call, jwt_names, py_bool, py_keyword, py_keyword_arg, py_positional, py_resolve,
+    py_scope, scope_assignments, string_list,
 };
+use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
+use crate::doctor::{edits, lang};
 
 use super::Check;
 
@@ -44,29 +30,32 @@ impl Check for JwtVerification {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        let pinned = facts::answers(ws)
-            .and_then(|(answers, _)| answers.algorithm)
-            .map(|algorithm| match algorithm {
-                Algorithm::Eddsa => "EdDSA",
-                Algorithm::Hs256 => "HS256",
-            });
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel)
-                || !(file.text.contains("jwt") || file.text.contains("jose"))
-            {
-                continue;
-            }
-            jose_imports(&file, out);
-            python(&file, pinned, out);
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    let pinned = facts::answers(ws)
+        .and_then(|(answers, _)| answers.algorithm)
+        .map(|algorithm| match algorithm {
+            Algorithm::Eddsa => "EdDSA",
+            Algorithm::Hs256 => "HS256",
+        });
+    for file in ws.sources_in(&[Lang::Python]) {
+        if lang::is_test_path(&file.rel)
+            || !(file.text.contains("jwt") || file.text.contains("jose"))
+        {
+            continue;
         }
-        declared_jose(ws, out);
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if !syntax::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
-                rust(&file, out);
-            }
+        jose_imports(&file, out);
+        python(&file, pinned, out);
+    }
+    declared_jose(ws, out);
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if !lang::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
+            rust(&file, out);
         }
-        Ok(())
     }
 }
 
@@ -117,7 +106,7 @@ fn declared_jose(ws: &Workspace, out: &mut Vec<Finding>) {
             .iter()
             .any(|other| other.file.rel == dep.file.rel && other.name == "pyjwt");
         let edit = if has_pyjwt {
-            let line = syntax::line_span(&dep.file, dep.span.start, dep.span.end);
+            let line = edits::line_span(&dep.file, dep.span.start, dep.span.end);
             Edit::delete(&dep.file, line)
         } else {
             Edit::replace(&dep.file, dep.span.clone(), "PyJWT[crypto]>=2.10")
@@ -140,54 +129,6 @@ const NO_SIGNATURE: &str = "signature verification is turned off: anyone can mak
 const NO_EXP: &str = "expiry is not checked: expired and stolen tokens stay valid forever";
 const NO_CLAIMS: &str = "access tokens are verified without `audience=`/`issuer=` and without `options={\"require\": [...]}`: a token without `exp` never expires, and one minted for another service with the same key is accepted";
 
-/// How a file reaches PyJWT's / python-jose's `decode`.
-pub(super) struct JwtNames {
-    /// Local names of the `jwt` module: (name, is python-jose).
-    modules: Vec<(String, bool)>,
-    /// Local names of `decode` itself: (name, is python-jose).
-    functions: Vec<(String, bool)>,
-}
-
-pub(super) fn jwt_names(file: &SourceFile) -> JwtNames {
-    let mut names = JwtNames {
-        modules: Vec::new(),
-        functions: Vec::new(),
-    };
-    for (path, local) in py_imports(file) {
-        match path.as_str() {
-            "jwt" => names.modules.push((local, false)),
-            "jose.jwt" => {
-                names.modules.push((local, true));
-                names.modules.push(("jose.jwt".to_owned(), true));
-            }
-            "jwt.decode" | "jwt.decode_complete" => names.functions.push((local, false)),
-            "jose.jwt.decode" => names.functions.push((local, true)),
-            _ => {}
-        }
-    }
-    names
-}
-
-/// `Some(is_jose)` when `call` is PyJWT's or python-jose's decode.
-pub(super) fn decode_call(file: &SourceFile, names: &JwtNames, call: Node<'_>) -> Option<bool> {
-    let function = callee(file, call);
-    if let Some((module, name)) = function.rsplit_once('.') {
-        if matches!(name, "decode" | "decode_complete") {
-            return names
-                .modules
-                .iter()
-                .find(|(local, _)| local == module)
-                .map(|(_, jose)| *jose);
-        }
-        return None;
-    }
-    names
-        .functions
-        .iter()
-        .find(|(local, _)| local == function)
-        .map(|(_, jose)| *jose)
-}
-
 /// One decode call and what its arguments say.
 struct Decode<'t> {
     call: Node<'t>,
@@ -200,7 +141,7 @@ struct Decode<'t> {
 
 fn python(file: &SourceFile, pinned: Option<&str>, out: &mut Vec<Finding>) {
     let names = jwt_names(file);
-    if names.modules.is_empty() && names.functions.is_empty() {
+    if names.is_empty() {
         return;
     }
     let mut decodes = Vec::new();
@@ -404,64 +345,6 @@ fn py_dict<'t>(file: &SourceFile, node: Node<'t>) -> Option<Vec<(String, Node<'t
     Some(entries)
 }
 
-/// String elements of a list, tuple or set literal; `None` if any element is not a string.
-pub(super) fn string_list(file: &SourceFile, node: Node<'_>) -> Option<Vec<String>> {
-    if !matches!(node.kind(), "list" | "tuple" | "set") {
-        return None;
-    }
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .map(|n| string_value(file, n))
-        .collect()
-}
-
-/// The enclosing function definition, or the module.
-fn py_scope(node: Node<'_>) -> Node<'_> {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if matches!(parent.kind(), "function_definition" | "lambda") {
-            return parent;
-        }
-        current = parent;
-    }
-    current
-}
-
-/// `name = value` assignments directly in `scope` (not in nested functions).
-fn scope_assignments<'t>(file: &SourceFile, scope: Node<'t>) -> Vec<(String, Node<'t>)> {
-    descendants(scope)
-        .into_iter()
-        .filter(|n| n.kind() == "assignment" && py_scope(*n).id() == scope.id())
-        .filter_map(|n| {
-            let left = n.child_by_field_name("left")?;
-            let right = n.child_by_field_name("right")?;
-            (left.kind() == "identifier").then(|| (file.node_text(left).to_owned(), right))
-        })
-        .collect()
-}
-
-/// Follow a name to its one assignment in the enclosing function, else at module level.
-pub(super) fn py_resolve<'t>(file: &SourceFile, node: Node<'t>) -> Node<'t> {
-    if node.kind() != "identifier" {
-        return node;
-    }
-    let name = file.node_text(node);
-    let mut scope = py_scope(node);
-    loop {
-        let found: Vec<Node<'t>> = scope_assignments(file, scope)
-            .into_iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, value)| value)
-            .collect();
-        match found.as_slice() {
-            [one] => return *one,
-            [] if scope.parent().is_some() => scope = py_scope(scope),
-            _ => return node,
-        }
-    }
-}
-
 /// Identifiers read in `node` (attribute names and keyword names excluded).
 fn py_names_read(file: &SourceFile, node: Node<'_>) -> Vec<String> {
     descendants(node)
@@ -593,7 +476,7 @@ fn access_token_context(file: &SourceFile, call: Node<'_>) -> bool {
         "principal",
     ];
     access.iter().any(|w| names.contains(w))
-        || syntax::mentions(
+        || lang::mentions(
             file,
             file.tree().map(|t| t.root_node()).unwrap_or(call),
             |n| {
@@ -648,7 +531,7 @@ const RUST_NO_EXP: &str = "`validate_exp = false`: expired and stolen tokens sta
 
 fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
     for call in nodes_of(file, &["call_expression"]) {
-        if syntax::in_rust_test(file, call) {
+        if lang::rust::in_rust_test(file, call) {
             continue;
         }
         let Some(function) = call.child_by_field_name("function") else {
@@ -684,13 +567,10 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for assign in nodes_of(file, &["assignment_expression"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
-        if left.kind() != "field_expression" || syntax::in_rust_test(file, assign) {
+        if left.kind() != "field_expression" || lang::rust::in_rust_test(file, assign) {
             continue;
         }
         let field = left
@@ -712,10 +592,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for init in nodes_of(file, &["field_initializer"]) {
-        let (Some(field), Some(value)) = (
-            init.child_by_field_name("field"),
-            init.child_by_field_name("value"),
-        ) else {
+        let Some([field, value]) = fields(init, ["field", "value"]) else {
             continue;
         };
         let in_validation = init
@@ -726,7 +603,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         if in_validation
             && file.node_text(field) == "validate_exp"
             && file.node_text(value) == "false"
-            && !syntax::in_rust_test(file, init)
+            && !lang::rust::in_rust_test(file, init)
         {
             out.push(Finding::new(ID, file, init.byte_range(), RUST_NO_EXP).help(
                 "keep `validate_exp` true and require the claim with `set_required_spec_claims`",

@@ -17,12 +17,21 @@ mod route_order;
 mod session_validation;
 
 /// One rule family. A check reads what it needs from the workspace (files are parsed once,
-/// whichever check asks first) and pushes findings; it never writes.
+/// whichever check asks first) and returns its findings; it never writes. A check has no
+/// error to return: what it cannot read it does not judge (the workspace lists skipped
+/// files), and a panic is reported as a crash by the runner.
 pub trait Check {
     /// The stable id (`route-order`); the title, default severity and docs come from
     /// `diagnostics/<id>.md`.
     fn id(&self) -> &'static str;
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()>;
+    /// Push the findings on `ws` to `out`.
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>);
+
+    fn run(&self, ws: &Workspace) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.check(ws, &mut out);
+        out
+    }
 }
 
 /// Every check, in catalog order (CHECKS.md, `diagnostics/`).

@@ -1,32 +1,16 @@
 //! `password-hashing`: passwords stored with passlib, a fast hash, a low bcrypt cost, or
 //! compared in plaintext. Display-only: changing the scheme needs a rehash-on-sign-in plan.
 //!
-//! Everything is read from syntax trees (tree-sitter) and the dependency declarations:
-//! - passlib imported (Python) or declared (requirements files, pyproject.toml, Pipfile);
-//! - a fast hash fed a password: Python `hashlib.md5/sha1/sha2*` (also `hashlib.new(..)` and
-//!   `.update(..)` on such an object), Node `createHash(..).update(password)` and WebCrypto
-//!   `subtle.digest(.., password)`, Rust `Sha256::digest(password)` / `md5::compute(password)`
-//!   / `.update(password)` on a `Sha256::new()` hasher. "A password" means an identifier or
-//!   attribute named like one (`password`, `new_password`, `passwd`), never one named like a
-//!   token, hash, email, reset code or confirmation. A fast hash in a function that also calls
-//!   bcrypt/argon2/scrypt/PBKDF2 is a pre-hash, and SHA-1 for a Have I Been Pwned range query
-//!   is a lookup key: both are left alone;
-//! - bcrypt cost below 10: `bcrypt.gensalt(rounds=N)`, `CryptContext(bcrypt__rounds=N)`,
-//!   `bcrypt.hash(x, N)` / `genSalt(N)` (bcrypt, bcryptjs), Rust `bcrypt::hash(x, N)`; N is a
-//!   literal or a constant of the same file;
-//! - plaintext comparisons `user.password == form.password` (`==`/`!=`/`===`), where one side
-//!   is a record's password attribute and the other a password from elsewhere.
-//!
-//! Test files and `#[cfg(test)]` code are skipped (low bcrypt costs are normal there).
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/password-hashing.md`.
 
 use tree_sitter::Node;
 
 use crate::doctor::facts;
 use crate::doctor::finding::Finding;
-use crate::doctor::syntax::{
-    self, arguments, callee, callee_name, descendants, nodes_of, py_imports, py_keyword,
-    py_positional, string_value,
-};
+use crate::doctor::lang;
+use crate::doctor::lang::fields;
+use crate::doctor::lang::python::{py_keyword, py_positional};
+use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 
 use super::Check;
@@ -49,40 +33,42 @@ impl Check for PasswordHashing {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            python(&file, out);
-            comparisons(&file, out);
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    for file in ws.sources_in(&[Lang::Python]) {
+        if lang::is_test_path(&file.rel) {
+            continue;
         }
-        for dep in facts::python_dependencies(ws) {
-            if dep.name == "passlib" {
-                out.push(
-                    Finding::new(ID, &dep.file, dep.span.clone(), PASSLIB_DECLARED)
-                        .help(PASSLIB_HELP),
-                );
-            }
+        python(&file, out);
+        comparisons(&file, out);
+    }
+    for dep in facts::python_dependencies(ws) {
+        if dep.name == "passlib" {
+            out.push(
+                Finding::new(ID, &dep.file, dep.span.clone(), PASSLIB_DECLARED).help(PASSLIB_HELP),
+            );
         }
-        for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
-            let lower = file.text.to_ascii_lowercase();
-            if syntax::is_test_path(&file.rel)
-                || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
-            {
-                continue;
-            }
-            javascript(&file, out);
-            comparisons(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::TypeScript, Lang::Tsx, Lang::JavaScript]) {
+        let lower = file.text.to_ascii_lowercase();
+        if lang::is_test_path(&file.rel)
+            || !["pass", "pwd", "bcrypt"].iter().any(|w| lower.contains(w))
+        {
+            continue;
         }
-        for file in ws.sources_in(&[Lang::Rust]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            rust(&file, out);
-            comparisons(&file, out);
+        javascript(&file, out);
+        comparisons(&file, out);
+    }
+    for file in ws.sources_in(&[Lang::Rust]) {
+        if lang::is_test_path(&file.rel) {
+            continue;
         }
-        Ok(())
+        rust(&file, out);
+        comparisons(&file, out);
     }
 }
 
@@ -371,7 +357,7 @@ const PY_FAST: &[&str] = &[
 ];
 
 fn python(file: &SourceFile, out: &mut Vec<Finding>) {
-    let imports = py_imports(file);
+    let imports = file.py_imports();
     // passlib imported
     for statement in nodes_of(file, &["import_statement", "import_from_statement"]) {
         let modules: Vec<Node<'_>> = if statement.kind() == "import_from_statement" {
@@ -425,10 +411,7 @@ fn python(file: &SourceFile, out: &mut Vec<Finding>) {
     // Names assigned a hashlib object, per function: `h = hashlib.sha256()`.
     let mut hashers: Vec<(usize, String, String)> = Vec::new();
     for assign in nodes_of(file, &["assignment"]) {
-        let (Some(left), Some(right)) = (
-            assign.child_by_field_name("left"),
-            assign.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(assign, ["left", "right"]) else {
             continue;
         };
         if left.kind() == "identifier" && right.kind() == "call" {
@@ -596,10 +579,7 @@ fn js_bindings(file: &SourceFile, modules: &[&str]) -> (Vec<String>, Vec<(String
         }
     }
     for declarator in nodes_of(file, &["variable_declarator"]) {
-        let (Some(name), Some(value)) = (
-            declarator.child_by_field_name("name"),
-            declarator.child_by_field_name("value"),
-        ) else {
+        let Some([name, value]) = fields(declarator, ["name", "value"]) else {
             continue;
         };
         let value = if value.kind() == "await_expression" {
@@ -769,10 +749,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
     // `let mut hasher = Sha256::new();` per function scope.
     let mut hashers: Vec<(usize, String, String)> = Vec::new();
     for binding in nodes_of(file, &["let_declaration"]) {
-        let (Some(pattern), Some(value)) = (
-            binding.child_by_field_name("pattern"),
-            binding.child_by_field_name("value"),
-        ) else {
+        let Some([pattern, value]) = fields(binding, ["pattern", "value"]) else {
             continue;
         };
         let Some(name) = descendants(pattern)
@@ -795,7 +772,7 @@ fn rust(file: &SourceFile, out: &mut Vec<Finding>) {
         }
     }
     for call in nodes_of(file, &["call_expression"]) {
-        if syntax::in_rust_test(file, call) {
+        if lang::rust::in_rust_test(file, call) {
             continue;
         }
         let Some(function) = call.child_by_field_name("function") else {
@@ -950,7 +927,8 @@ fn comparisons(file: &SourceFile, out: &mut Vec<Finding>) {
         };
         // One side is a record's password attribute; the other comes from somewhere else.
         let record = a.0.is_some() || b.0.is_some();
-        if !record || a.0 == b.0 || file.lang == Lang::Rust && syntax::in_rust_test(file, node) {
+        if !record || a.0 == b.0 || file.lang == Lang::Rust && lang::rust::in_rust_test(file, node)
+        {
             continue;
         }
         out.push(Finding::new(ID, file, node.byte_range(), PLAINTEXT).help(PLAINTEXT_HELP));

@@ -1,26 +1,7 @@
 //! `session-validation`: the verifier expects something the issuer does not send, so every
 //! request answers 401.
 //!
-//! - authgen server ↔ the backend's verifier settings (`AUTH_*` in the backend's env files,
-//!   which the generated FastAPI and axum verifiers read): `AUTH_ISSUER`, `AUTH_AUDIENCE`
-//!   (also the generated settings' default when the backend does not set it),
-//!   `AUTH_JWKS_URL`'s path (EdDSA) and `AUTH_COOKIE_NAME`, compared with what the server in
-//!   the same environment issues (its env file of the same name; for development, its
-//!   `.env`, else `.env.example`, else the defaults in its `src/config.rs`). Safe fix: the
-//!   server's value.
-//! - Better Auth ↔ a hand-written Python verifier: PyJWT's `jwt.decode` keyed with
-//!   `BETTER_AUTH_SECRET` (the jwt plugin signs with asymmetric keys; no fix); a
-//!   `PyJWKClient` pointed at the Better Auth server (same origin as its base URL, or under
-//!   its base path) but not at `<basePath>/jwks` (safe fix); in such a file, `algorithms=`
-//!   without the plugin's algorithm and literal `audience=`/`issuer=` other than the base URL
-//!   (safe fixes); cookie names with the default prefix while `advanced.cookiePrefix` sets
-//!   another (safe fix), or without the `__Secure-` variant while Better Auth serves https
-//!   (display only); SQL in Python strings that reads Better Auth's tables (built-in
-//!   PostgreSQL adapter, no `fields` mapping) with unquoted camelCase columns, which
-//!   PostgreSQL folds to lower case, or `FROM user` (safe fix: quote them).
-//!
-//! The HS256 secret differing between the two sides is `env-secrets`' finding, not repeated
-//! here. Values that come from variables authgen cannot resolve are never compared.
+//! What it finds, why that breaks, and how safe its fixes are: `diagnostics/session-validation.md`.
 
 use std::rc::Rc;
 
@@ -28,17 +9,20 @@ use tree_sitter::Node;
 use url::Url;
 
 use crate::configure::Algorithm;
-use crate::discover::{join_rel, parent};
+use crate::discover::parent;
 use crate::doctor::facts;
 use crate::doctor::finding::{Edit, Finding, Fix};
-use crate::doctor::syntax::{
-    self, arguments, callee_name, nodes_of, property, property_path, py_keyword, py_positional,
-    string_value,
-};
+use crate::doctor::lang;
+use crate::doctor::lang::js::{property, property_path};
+use crate::doctor::lang::python::{py_keyword, py_positional};
+use crate::doctor::lang::{arguments, callee_name, nodes_of, string_value};
 use crate::doctor::workspace::{EnvEntry, Lang, SourceFile, Workspace, is_env_template};
+use crate::manifest::{MANIFEST_PATH, ServerFacts};
+
+use crate::doctor::lang::origin;
 
 use super::Check;
-use super::jwt_verification::{decode_call, jwt_names, py_resolve, string_list};
+use crate::doctor::lang::python::{decode_call, jwt_names, py_resolve, string_list};
 
 pub struct SessionValidation;
 
@@ -49,19 +33,22 @@ impl Check for SessionValidation {
         ID
     }
 
-    fn run(&self, ws: &Workspace, out: &mut Vec<Finding>) -> anyhow::Result<()> {
-        authgen(ws, out);
-        let issuers = better_auth_issuers(ws);
-        if issuers.is_empty() {
-            return Ok(());
+    fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
+        check(ws, out);
+    }
+}
+
+fn check(ws: &Workspace, out: &mut Vec<Finding>) {
+    authgen(ws, out);
+    let issuers = better_auth_issuers(ws);
+    if issuers.is_empty() {
+        return;
+    }
+    for file in ws.sources_in(&[Lang::Python]) {
+        if lang::is_test_path(&file.rel) {
+            continue;
         }
-        for file in ws.sources_in(&[Lang::Python]) {
-            if syntax::is_test_path(&file.rel) {
-                continue;
-            }
-            python_verifier(ws, &file, &issuers, out);
-        }
-        Ok(())
+        python_verifier(ws, &file, &issuers, out);
     }
 }
 
@@ -100,39 +87,12 @@ fn plain(entry: &EnvEntry) -> Option<&str> {
     (!value.is_empty() && !value.contains("${")).then_some(value)
 }
 
-/// The default a generated `config.rs` gives `key`: `var("KEY").unwrap_or_else(|| "x"...)`,
-/// or `|| NAME.to_owned()` with `const NAME: &str = "x";`.
-fn config_default(config: &str, key: &str) -> Option<String> {
-    let at = config.find(&format!("var(\"{key}\")"))?;
-    let line = config[at..].lines().next()?;
-    let rest = &line[line.find("|| ")? + 3..];
-    if let Some(literal) = rest.strip_prefix('"') {
-        return Some(literal[..literal.find('"')?].to_owned());
-    }
-    let name: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-        .collect();
-    let declaration = format!("const {name}: &str = \"");
-    let value = &config[config.find(&declaration)? + declaration.len()..];
-    Some(value[..value.find('"')?].to_owned())
-}
-
-/// `pub const ACCESS_COOKIE: &str = "...";` in the generated `src/auth.rs`.
-fn access_cookie(auth_rs: &str) -> Option<String> {
-    let at = auth_rs.find("const ACCESS_COOKIE: &str = \"")?;
-    let rest = &auth_rs[at + "const ACCESS_COOKIE: &str = \"".len()..];
-    Some(rest[..rest.find('"')?].to_owned())
-}
-
 fn issued(
-    ws: &Workspace,
-    server_dir: &str,
+    server: &ServerFacts,
     env: Option<&SourceFile>,
     port: u16,
     algorithm: Option<Algorithm>,
 ) -> Option<Issued> {
-    let config = ws.source(&join_rel(server_dir, "src/config.rs"))?;
     let value = |key: &str| {
         env.and_then(|e| e.env_value(key))
             .and_then(|entry| plain(entry).map(str::to_owned))
@@ -146,23 +106,26 @@ fn issued(
     }
     let port = value("PORT").and_then(|p| p.parse().ok()).unwrap_or(port);
     let issuer = value("AUTH_ISSUER").unwrap_or_else(|| format!("http://localhost:{port}"));
-    let audience = value("AUTH_AUDIENCE").or_else(|| config_default(&config.text, "AUTH_AUDIENCE"));
-    let base_path =
-        value("AUTH_BASE_PATH").or_else(|| config_default(&config.text, "AUTH_BASE_PATH"));
+    let audience = value("AUTH_AUDIENCE").unwrap_or_else(|| server.audience.clone());
+    let base_path = value("AUTH_BASE_PATH").unwrap_or_else(|| server.base_path.clone());
     let jwks_path = match algorithm {
-        Some(Algorithm::Eddsa) => base_path.map(|b| format!("{}/jwks", b.trim_end_matches('/'))),
+        Some(Algorithm::Eddsa) => Some(format!("{}/jwks", base_path.trim_end_matches('/'))),
         _ => None,
     };
-    let cookie = ws
-        .source(&join_rel(server_dir, "src/auth.rs"))
-        .and_then(|f| access_cookie(&f.text));
     Some(Issued {
         issuer,
-        audience,
+        audience: Some(audience),
         jwks_path,
-        cookie,
+        cookie: Some(if value("APP_ENV").as_deref() == Some("production") {
+            server
+                .production_access_cookie
+                .clone()
+                .unwrap_or_else(|| format!("__Host-{}", server.access_cookie))
+        } else {
+            server.access_cookie.clone()
+        }),
         source: env.map_or_else(
-            || format!("{} defaults", join_rel(server_dir, "src/config.rs")),
+            || format!("its defaults, recorded in {MANIFEST_PATH}"),
             |e| e.rel.clone(),
         ),
     })
@@ -207,6 +170,10 @@ fn authgen(ws: &Workspace, out: &mut Vec<Finding>) {
     let Some(server_dir) = facts::authgen_server_dirs(ws).into_iter().next() else {
         return;
     };
+    // What the server issues is recorded by `authgen init`; without it nothing is compared.
+    let Some(server) = facts::manifest(ws).and_then(|m| m.server) else {
+        return;
+    };
     if server_dir == backend_dir {
         return;
     }
@@ -225,13 +192,7 @@ fn authgen(ws: &Workspace, out: &mut Vec<Finding>) {
                 .or_else(|| find(".env.example")),
             None => continue, // another environment the server has no file for
         };
-        let Some(issued) = issued(
-            ws,
-            &server_dir,
-            server_env.as_deref(),
-            port,
-            answers.algorithm,
-        ) else {
+        let Some(issued) = issued(&server, server_env.as_deref(), port, answers.algorithm) else {
             continue;
         };
         compare(ws, &backend_env, backend_dir, &issued, out);
@@ -371,12 +332,6 @@ struct BetterAuth {
     camel_case_tables: bool,
 }
 
-fn origin(url: &str) -> Option<String> {
-    let url = Url::parse(url).ok()?;
-    url.host_str()?;
-    Some(url.origin().ascii_serialization())
-}
-
 /// A string literal property, `Err(())` when present but not a literal.
 fn literal(file: &SourceFile, node: Option<Node<'_>>) -> Result<Option<String>, ()> {
     match node {
@@ -458,7 +413,7 @@ fn better_auth_issuers(ws: &Workspace) -> Vec<BetterAuth> {
         let https = origins.iter().any(|o| o.starts_with("https://"))
             || advanced
                 .and_then(|a| property(file, a, "useSecureCookies"))
-                .and_then(syntax::js_bool)
+                .and_then(lang::js::js_bool)
                 == Some(true);
         let pg_pool = property(file, object, "database").is_some_and(|db| {
             db.kind() == "new_expression"
@@ -917,29 +872,6 @@ fn quoted_for(file: &SourceFile, node: Node<'_>, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generated_config_defaults() {
-        let config = "            base_path: var(\"AUTH_BASE_PATH\").unwrap_or_else(|| \"/api/auth\".to_owned()),\n            audience: var(\"AUTH_AUDIENCE\").unwrap_or_else(|| \"shop-api\".to_owned()),\n";
-        assert_eq!(
-            config_default(config, "AUTH_AUDIENCE").as_deref(),
-            Some("shop-api")
-        );
-        assert_eq!(
-            config_default(config, "AUTH_BASE_PATH").as_deref(),
-            Some("/api/auth")
-        );
-        assert_eq!(config_default(config, "AUTH_ISSUER"), None);
-        let config = "const DEFAULT_AUDIENCE: &str = \"a-long-project-name-api\";\n            audience: var(\"AUTH_AUDIENCE\").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),\n";
-        assert_eq!(
-            config_default(config, "AUTH_AUDIENCE").as_deref(),
-            Some("a-long-project-name-api")
-        );
-        assert_eq!(
-            access_cookie("pub const ACCESS_COOKIE: &str = \"auth_access_token\";").as_deref(),
-            Some("auth_access_token")
-        );
-    }
 
     #[test]
     fn origins() {

@@ -165,7 +165,7 @@ fn replacement(edit: &Edit) -> Replacement {
         .build();
     Replacement::builder()
         .deleted_region(deleted)
-        .inserted_content(ArtifactContent::builder().text(edit.text.clone()).build())
+        .inserted_content(ArtifactContent::builder().text(edit.text()).build())
         .build()
 }
 

@@ -1,15 +1,19 @@
-//! `authgen init`: discover → configure → plan → apply → diagnose → document → record.
+//! `authgen init`: discover → configure → plan → apply → diagnose → record, reporting each
+//! step ([`report`]).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::cli::InitArgs;
-use crate::configure::{self, Answers, Configured, Mode, Prompter, RecordsMode};
-use crate::discover::{self, Project};
-use crate::generate::{self, Plan, PlanInput, Templates, sha256_hex};
-use crate::record::{Phr, Recorder};
+use crate::configure::{self, Answers, Mode, Prompter, RecordsMode};
+use crate::discover;
+use crate::generate::{self, Plan, PlanInput, Templates};
+use crate::manifest::sha256_hex;
+use crate::record;
+use crate::record::Recorder;
 use crate::ui::{BOLD, DIM, ERR, OK, WARN, paint};
-use crate::{document, record};
+
+pub mod report;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
@@ -62,24 +66,23 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
         paint(BOLD, format!("authgen init · {}", project.name))
     )?;
     writeln!(out)?;
-    document::facts(out, &project)?;
+    report::facts(out, &project)?;
 
     let answers_path = answers_path(&project.root, args.config.as_deref());
     let (file_answers, answers_text) = match configure::read_answers(&answers_path)? {
         Some((answers, text)) => (answers, Some(text)),
         None => (Answers::default(), None),
     };
-    let flags = flag_answers(args);
     let mode = match (args.yes, prompter.as_deref_mut()) {
         (true, _) => Mode::Defaults,
         (false, Some(p)) => Mode::Ask(p),
         (false, None) => Mode::NoTerminal,
     };
-    let configured = configure::configure(&project, &flags, &file_answers, mode)?;
+    let configured = configure::configure(&project, &args.answers, &file_answers, mode)?;
     if prompter.is_some() && !args.yes {
         writeln!(out)?;
     }
-    document::configuration(out, &configured)?;
+    report::configuration(out, &configured)?;
 
     let templates = Templates::load(args.templates.as_deref())?;
     let plan = generate::plan(&PlanInput {
@@ -90,7 +93,7 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
         answers_text: answers_text.as_deref(),
         force: args.force,
     })?;
-    document::plan(out, &plan, args.dry_run)?;
+    report::plan(out, &plan, args.dry_run)?;
 
     if args.dry_run {
         writeln!(
@@ -118,29 +121,32 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
             out,
             "{} nothing else to do; {conflicts} edited file{} kept (see the diff above, --force replaces).",
             paint(WARN, "Conflicts:"),
-            document::plural(conflicts)
+            report::plural(conflicts)
         )?;
         return Ok(Outcome::Conflicts);
     }
 
     let applied = generate::apply(&plan)?;
-    let verified = if args.no_doctor {
+    let doctor_report;
+    let checked = if args.no_doctor {
         None
     } else {
-        Some(verify(&plan)?)
-    };
-    if let Some(count) = verified {
+        let verified = verify(&plan)?;
         writeln!(out, "{}", paint(BOLD, "Checks"))?;
         writeln!(
             out,
-            "  {} {count} written file{} read back: content and manifest hashes match",
+            "  {} {verified} written file{} read back: content and manifest hashes match",
             paint(OK, "✓"),
-            document::plural(count)
+            report::plural(verified)
         )?;
-        diagnose(&project.root, out)?;
+        doctor_report = diagnose(&project.root, out)?;
         writeln!(out)?;
-    }
-    document::summary(out, &plan, &applied, &configured)?;
+        Some(record::Checked {
+            verified,
+            doctor: doctor_report.as_ref(),
+        })
+    };
+    report::summary(out, &plan, &applied, &configured)?;
 
     let records_on = match configured.config.records {
         RecordsMode::On => true,
@@ -148,16 +154,23 @@ pub fn run(session: Session<'_>, out: &mut dyn Write) -> Result<Outcome, InitErr
         RecordsMode::Auto => project.speckit,
     };
     if records_on {
+        let mut discovered = Vec::new();
+        report::facts(&mut discovered, &project)?;
+        let discovered =
+            anstream::adapter::strip_str(&String::from_utf8_lossy(&discovered)).to_string();
+        let run = record::InitRun {
+            project: &project,
+            configured: &configured,
+            command: &command,
+            discovered: &discovered,
+        };
         write_records(
-            &project,
-            &configured,
+            &run,
             &plan,
             &applied,
-            verified,
+            checked.as_ref(),
             &templates,
-            args,
-            prompter,
-            &command,
+            Ask { args, prompter },
             out,
         )?;
     }
@@ -175,26 +188,6 @@ fn answers_path(root: &Path, config: Option<&Path>) -> PathBuf {
             .map(|cwd| cwd.join(path))
             .unwrap_or_else(|_| path.to_path_buf()),
         None => root.join(configure::ANSWERS_FILE),
-    }
-}
-
-/// The answers given as flags or `AUTHGEN_*` variables (clap has merged the two).
-pub fn flag_answers(args: &InitArgs) -> Answers {
-    Answers {
-        backend: args.backend,
-        backend_dir: args.backend_dir.clone(),
-        auth_dir: args.auth_dir.clone(),
-        base_path: None,
-        port: None,
-        methods: args.methods.clone(),
-        email_verification: args.email_verification,
-        algorithm: args.algorithm,
-        session_validation: args.session_validation,
-        access_minutes: args.access_minutes,
-        session_days: args.session_days,
-        cors_origins: args.cors_origins.clone(),
-        deploy: args.deploy,
-        records: args.records,
     }
 }
 
@@ -216,117 +209,31 @@ fn verify(plan: &Plan) -> Result<usize, InitError> {
     Ok(count)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Who to ask for consent to write ADRs: `--adr`, else the terminal unless `--yes`.
+struct Ask<'a> {
+    args: &'a InitArgs,
+    prompter: Option<&'a mut dyn Prompter>,
+}
+
 fn write_records(
-    project: &Project,
-    configured: &Configured,
+    run: &record::InitRun<'_>,
     plan: &Plan,
     applied: &generate::Applied,
-    verified: Option<usize>,
+    checked: Option<&record::Checked<'_>>,
     templates: &Templates,
-    args: &InitArgs,
-    prompter: Option<&mut dyn Prompter>,
-    command: &str,
+    ask: Ask<'_>,
     out: &mut dyn Write,
 ) -> Result<(), InitError> {
-    let branch = project.git.as_ref().and_then(|g| g.branch.as_deref());
+    let Ask { args, prompter } = ask;
+    let project = run.project;
     let recorder = Recorder {
         root: &project.root,
-        branch,
+        branch: project.git.as_ref().and_then(|g| g.branch.as_deref()),
         user: git_user(&project.root),
-        command,
+        command: run.command,
         date: chrono::Local::now().format("%Y-%m-%d").to_string(),
     };
-    let c = &configured.config;
-    let answers: Vec<String> = configured
-        .origins
-        .iter()
-        .map(|(key, origin)| format!("- {key}: {} ({origin})", answer_value(c, key)))
-        .collect();
-    let written: Vec<String> = applied.written.clone();
-    let template_files: Vec<String> = plan
-        .changes
-        .iter()
-        .filter(|ch| ch.writes() && matches!(ch.source, generate::Source::Template(_)))
-        .map(|ch| ch.path.clone())
-        .collect();
-    let conflicts: Vec<String> = plan.conflicts().map(|ch| ch.path.clone()).collect();
-    let answers_file = plan
-        .changes
-        .iter()
-        .find(|ch| ch.source == generate::Source::Answers)
-        .map(|ch| ch.path.clone());
-    let phrs = vec![
-        Phr {
-            title: "Configure authentication".into(),
-            stage: "plan",
-            labels: vec!["authgen", "auth", "configuration"],
-            prompt: format!("`{command}`"),
-            response: format!(
-                "Answers recorded in authgen.toml:\n\n{}",
-                answers.join("\n")
-            ),
-            outcome: format!(
-                "- Impact: auth server in `{}/`, {} tokens, {} session validation.\n- Next prompts: generate the auth server.",
-                c.auth_dir, c.algorithm, c.session_validation
-            ),
-            files: answers_file.into_iter().collect(),
-            tests: Vec::new(),
-        },
-        Phr {
-            title: "Generate auth server and docs".into(),
-            stage: "green",
-            labels: vec!["authgen", "auth", "generation"],
-            prompt: format!("`{command}`"),
-            response: format!(
-                "Wrote {} file(s):\n\n{}{}",
-                written.len(),
-                written
-                    .iter()
-                    .map(|p| format!("- {p}"))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                if conflicts.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "\n\nKept because edited (conflicts):\n\n{}",
-                        conflicts
-                            .iter()
-                            .map(|p| format!("- {p}"))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    )
-                }
-            ),
-            outcome: format!(
-                "- Impact: {} generated file(s) recorded in .authgen/manifest.toml.\n- Next prompts: review SETUP.md in `{}/`.",
-                template_files.len(),
-                c.auth_dir
-            ),
-            files: written.clone(),
-            tests: Vec::new(),
-        },
-        Phr {
-            title: "Check generated files".into(),
-            stage: "misc",
-            labels: vec!["authgen", "auth", "diagnostics"],
-            prompt: format!("`{command}` (post-write checks)"),
-            response: match verified {
-                Some(n) => {
-                    format!("{n} written file(s) read back; content and manifest hashes match.")
-                }
-                None => "Checks skipped (--no-doctor).".to_owned(),
-            },
-            outcome: "- Next prompts: run `authgen doctor` after editing the generated code."
-                .into(),
-            files: Vec::new(),
-            tests: verified
-                .map(|n| vec![format!("post-write verification of {n} file(s)")])
-                .unwrap_or_default(),
-        },
-    ];
-    let records = recorder.write_phrs(&phrs)?;
+    let records = recorder.write_phrs(&record::init_phrs(run, plan, applied, checked))?;
     writeln!(out, "\n{}", paint(BOLD, "Records"))?;
     for path in &records {
         writeln!(out, "  {} {path}", paint(OK, "✓"))?;
@@ -343,7 +250,7 @@ fn write_records(
             &format!(
                 "Write {} architecture decision record{} ({})?",
                 missing.len(),
-                document::plural(missing.len()),
+                report::plural(missing.len()),
                 missing.join(", ")
             ),
             true,
@@ -354,8 +261,7 @@ fn write_records(
         false
     };
     if consent {
-        let ctx = generate::context::build(project, c, templates)?;
-        for path in recorder.write_adrs(templates, &ctx)? {
+        for path in recorder.write_adrs(templates, &plan.context)? {
             writeln!(out, "  {} {path}", paint(OK, "✓"))?;
         }
     } else {
@@ -367,33 +273,6 @@ fn write_records(
         )?;
     }
     Ok(())
-}
-
-fn answer_value(c: &configure::AuthConfig, key: &str) -> String {
-    match key {
-        "backend" => match &c.backend_dir {
-            Some(dir) => format!("{} in {}", c.backend, configure::display_dir(dir)),
-            None => c.backend.to_string(),
-        },
-        "auth_dir" => c.auth_dir.clone(),
-        "methods" => c
-            .methods
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        "email_verification" => c.email_verification.to_string(),
-        "algorithm" => c.algorithm.to_string(),
-        "session_validation" => c.session_validation.to_string(),
-        "access_minutes" => c.access_minutes.to_string(),
-        "session_days" => c.session_days.to_string(),
-        "cors_origins" => c.cors_origins.join(", "),
-        "deploy" => c.deploy.to_string(),
-        "base_path" => c.base_path.clone(),
-        "port" => c.port.to_string(),
-        "records" => c.records.to_string(),
-        _ => String::new(),
-    }
 }
 
 fn git_user(root: &Path) -> String {
@@ -408,12 +287,12 @@ fn git_user(root: &Path) -> String {
 
 /// Run the doctor on the repository as it is now: what authgen wrote must pass every check,
 /// and problems in the user's own code are worth knowing before the first deploy.
-fn diagnose(root: &Path, out: &mut dyn Write) -> Result<(), InitError> {
+fn diagnose(root: &Path, out: &mut dyn Write) -> Result<Option<crate::doctor::Report>, InitError> {
     let report = match crate::doctor::run(root, &crate::doctor::Options::default()) {
         Ok(report) => report,
         Err(err) => {
             writeln!(out, "  {} doctor did not run: {err}", paint(WARN, "!"))?;
-            return Ok(());
+            return Ok(None);
         }
     };
     let findings: Vec<_> = report.findings().collect();
@@ -425,7 +304,7 @@ fn diagnose(root: &Path, out: &mut dyn Write) -> Result<(), InitError> {
             report.passed(),
             report.checks.len()
         )?;
-        return Ok(());
+        return Ok(Some(report));
     }
     writeln!(
         out,
@@ -434,7 +313,7 @@ fn diagnose(root: &Path, out: &mut dyn Write) -> Result<(), InitError> {
         report.passed(),
         report.checks.len(),
         findings.len(),
-        document::plural(findings.len())
+        report::plural(findings.len())
     )?;
     for finding in findings.iter().take(10) {
         writeln!(
@@ -455,5 +334,5 @@ fn diagnose(root: &Path, out: &mut dyn Write) -> Result<(), InitError> {
             writeln!(out, "      {} crashed: {error}", check.id)?;
         }
     }
-    Ok(())
+    Ok(Some(report))
 }

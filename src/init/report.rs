@@ -1,9 +1,9 @@
-//! What authgen tells the user: the discovered facts, the answers, the plan and the summary.
-//! (The documentation files themselves are templates under templates/docs.)
+//! The init report: what `authgen init` tells the user — the discovered facts, the answers,
+//! the plan and the summary. (The generated documentation is templates under templates/docs.)
 
 use std::io::{self, Write};
 
-use crate::configure::{BackendKind, Configured, display_dir};
+use crate::configure::{self, BackendKind, Configured, display_dir};
 use crate::discover::{AuthServerKind, DatabaseProvider, MigrationKind, Project};
 use crate::generate::{Action, Applied, Plan, Source};
 use crate::ui::{self, BOLD, DIM, ERR, OK, WARN, paint};
@@ -193,37 +193,22 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
         (kind, None) => kind.to_string(),
     };
     let methods: Vec<&str> = c.methods.iter().map(|m| m.as_str()).collect();
-    let rows: [(&str, &str, String); 12] = [
-        ("backend", "backend", backend),
-        ("auth_dir", "auth server", display_dir(&c.auth_dir)),
-        ("methods", "methods", methods.join(", ")),
-        (
-            "email_verification",
-            "email verification",
-            c.email_verification.to_string(),
-        ),
-        ("algorithm", "algorithm", c.algorithm.to_string()),
-        (
-            "session_validation",
-            "session validation",
-            c.session_validation.to_string(),
-        ),
-        (
-            "access_minutes",
-            "access token",
-            format!("{} min", c.access_minutes),
-        ),
-        (
-            "session_days",
-            "session",
-            format!("{} days", c.session_days),
-        ),
-        ("cors_origins", "CORS origins", c.cors_origins.join(", ")),
-        ("deploy", "deploy", c.deploy.to_string()),
-        ("base_path", "base path", c.base_path.clone()),
-        ("port", "port", c.port.to_string()),
+    let rows: [(&str, String); 12] = [
+        ("backend", backend),
+        ("auth_dir", display_dir(&c.auth_dir)),
+        ("methods", methods.join(", ")),
+        ("email_verification", c.email_verification.to_string()),
+        ("algorithm", c.algorithm.to_string()),
+        ("session_validation", c.session_validation.to_string()),
+        ("access_minutes", format!("{} min", c.access_minutes)),
+        ("session_days", format!("{} days", c.session_days)),
+        ("cors_origins", c.cors_origins.join(", ")),
+        ("deploy", c.deploy.to_string()),
+        ("base_path", c.base_path.clone()),
+        ("port", c.port.to_string()),
     ];
-    for (key, label, value) in rows {
+    for (key, value) in rows {
+        let label = configure::question(key).report;
         let origin = configured
             .origin(key)
             .map(|o| o.to_string())
