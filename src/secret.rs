@@ -9,6 +9,18 @@ pub fn generate() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The HS256 key a generated auth server signs with, derived from its AUTH_SECRET (HKDF-
+/// SHA256, no salt, its own label; hex): what the backend holds as `AUTH_JWT_KEY`, so the
+/// root secret never leaves the auth server. The same derivation as the server's
+/// `keys::verifier_key`.
+pub fn hs256_verifier_key(secret: &str) -> String {
+    let mut key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, secret.as_bytes())
+        .expand(b"authgen access tokens hs256 v1", &mut key)
+        .expect("32 bytes is a valid HKDF output length");
+    key.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What a fix writes where a fresh secret goes. Reports and diffs show this marker; the
 /// secret itself is generated when the fix is written, once per run, and never printed.
 pub const FRESH_MARKER: &str = "<fresh 32-byte secret>";
@@ -102,12 +114,20 @@ pub fn write_env(root: &Path, rel: &str, key: &str, value: &str) -> std::io::Res
     Ok(())
 }
 
-/// Where `authgen secret --write` puts the secret: `(env file, key)`.
+/// What `authgen secret --write` writes under a key: the secret, or what is derived from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Secret,
+    /// [`hs256_verifier_key`] of the secret: an HS256 backend's `AUTH_JWT_KEY`.
+    VerifierKey,
+}
+
+/// Where `authgen secret --write` puts the secret: `(env file, key, what)`.
 ///
-/// With authgen.toml: `AUTH_SECRET` in the auth server's `.env`, and in the backend's `.env`
-/// too when tokens are HS256 (the verifier needs the same bytes). Without it: every env file
-/// with real values that already defines one of [`SECRET_KEYS`].
-pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String)> {
+/// With authgen.toml: `AUTH_SECRET` in the auth server's `.env`, and with HS256 the key
+/// derived from it as `AUTH_JWT_KEY` in the backend's `.env`. Without it: every env file with
+/// real values that already defines one of [`SECRET_KEYS`].
+pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String, Written)> {
     if let Some((answers, _)) = crate::doctor::facts::answers(ws) {
         let auth_dir = answers
             .auth_dir
@@ -116,14 +136,16 @@ pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String)> {
         let mut out = vec![(
             crate::discover::join_rel(&auth_dir, ".env"),
             "AUTH_SECRET".to_owned(),
+            Written::Secret,
         )];
-        if answers.algorithm == Some(crate::configure::Algorithm::Hs256) {
-            if let Some(backend) = answers.backend_dir.as_deref() {
-                out.push((
-                    crate::discover::join_rel(backend, ".env"),
-                    "AUTH_SECRET".to_owned(),
-                ));
-            }
+        if answers.algorithm == Some(crate::configure::Algorithm::Hs256)
+            && let Some(backend) = answers.backend_dir.as_deref()
+        {
+            out.push((
+                crate::discover::join_rel(backend, ".env"),
+                "AUTH_JWT_KEY".to_owned(),
+                Written::VerifierKey,
+            ));
         }
         return out;
     }
@@ -131,7 +153,7 @@ pub fn targets(ws: &crate::doctor::Workspace) -> Vec<(String, String)> {
     for file in crate::doctor::facts::value_env_files(ws) {
         for key in SECRET_KEYS {
             if file.env_value(key).is_some() {
-                out.push((file.rel.clone(), (*key).to_owned()));
+                out.push((file.rel.clone(), (*key).to_owned(), Written::Secret));
             }
         }
     }
@@ -167,17 +189,44 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> Result
     if targets.is_empty() {
         return Err(SecretError::NoTarget);
     }
-    for (rel, key) in &targets {
-        write_env(root, rel, key, &secret).map_err(|source| SecretError::Write {
+    let mut kept_previous = Vec::new();
+    for (rel, key, written) in &targets {
+        // A generated server's old AUTH_SECRET stays readable as AUTH_SECRET_PREVIOUS: its
+        // signing keys were stored under it, and the server re-encrypts them at its next start
+        // (it refuses to start on keys it cannot open).
+        if key == "AUTH_SECRET" && crate::doctor::facts::answers(&ws).is_some() {
+            let old = ws
+                .source(rel)
+                .and_then(|f| f.env_value(key).map(|e| e.value.clone()))
+                .filter(|v| weakness(v).is_none());
+            if let Some(old) = old {
+                write_env(root, rel, "AUTH_SECRET_PREVIOUS", &old).map_err(|source| {
+                    SecretError::Write {
+                        path: rel.clone(),
+                        source,
+                    }
+                })?;
+                kept_previous.push(rel.clone());
+            }
+        }
+        let value = match written {
+            Written::Secret => secret.clone(),
+            Written::VerifierKey => hs256_verifier_key(&secret),
+        };
+        write_env(root, rel, key, &value).map_err(|source| SecretError::Write {
             path: rel.clone(),
             source,
         })?;
     }
-    for (rel, key) in &targets {
+    for (rel, key, written) in &targets {
         let ignored = ws.is_ignored(rel);
+        let what = match written {
+            Written::Secret => format!("a fresh {key}"),
+            Written::VerifierKey => format!("{key} (the HS256 key derived from it)"),
+        };
         writeln!(
             out,
-            "wrote a fresh {key} to {rel}{}",
+            "wrote {what} to {rel}{}",
             if ignored {
                 ""
             } else {
@@ -185,9 +234,20 @@ pub fn command(root: &Path, write: bool, out: &mut dyn std::io::Write) -> Result
             }
         )?;
     }
+    for rel in &kept_previous {
+        writeln!(
+            out,
+            "kept the old value as AUTH_SECRET_PREVIOUS in {rel}: the server moves its signing keys to the new secret at its next start; remove it once every replica has restarted"
+        )?;
+    }
     writeln!(
         out,
-        "The value is not shown. Restart the auth server; existing sessions end."
+        "The values are not shown. Restart the auth server{}.",
+        if targets.iter().any(|(_, _, w)| *w == Written::VerifierKey) {
+            " and the backend together"
+        } else {
+            ""
+        }
     )?;
     Ok(())
 }

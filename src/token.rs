@@ -35,7 +35,7 @@ pub enum TokenError {
     )]
     MintEddsa,
     #[error(
-        "AUTH_SECRET is not set in the auth server's or backend's .env (`authgen secret --write`)"
+        "neither AUTH_JWT_KEY in the backend's .env nor AUTH_SECRET in the auth server's is set (`authgen secret --write`)"
     )]
     NoSecret,
     #[error("{path}: {source}")]
@@ -91,7 +91,9 @@ fn expected(root: &Path) -> Result<Expected, TokenError> {
         audience: env("AUTH_AUDIENCE")
             .or_else(|| server.map(|s| s.audience))
             .unwrap_or_else(|| format!("{name}-api")),
-        secret: backend_env("AUTH_SECRET").or_else(|| env("AUTH_SECRET")),
+        // The HS256 key: the backend's AUTH_JWT_KEY, or the one derived from the server's secret.
+        secret: backend_env("AUTH_JWT_KEY")
+            .or_else(|| env("AUTH_SECRET").map(|s| crate::secret::hs256_verifier_key(&s))),
         jwks_url: backend_env("AUTH_JWKS_URL"),
     })
 }
@@ -161,8 +163,12 @@ pub fn command(root: &Path, action: &TokenAction, out: &mut dyn Write) -> Result
                 "iat": iat, "exp": iat + i64::from(*minutes) * 60,
                 "iss": expected.issuer, "aud": expected.audience,
             });
+            let header = Header {
+                typ: Some("at+jwt".to_owned()),
+                ..Header::new(Algorithm::HS256)
+            };
             let token = jsonwebtoken::encode(
-                &Header::new(Algorithm::HS256),
+                &header,
                 &claims,
                 &EncodingKey::from_secret(secret.as_bytes()),
             )
@@ -223,6 +229,13 @@ fn verify(
         ),
         out,
     )?;
+    let typ = header.typ.as_deref().unwrap_or("(none)");
+    report(
+        typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt"),
+        "type",
+        format!("token typ {typ:?}, the verifiers require \"at+jwt\""),
+        out,
+    )?;
     let key = match expected.algorithm {
         Algorithm::HS256 => match &expected.secret {
             Some(secret) => Some(DecodingKey::from_secret(secret.as_bytes())),
@@ -230,7 +243,8 @@ fn verify(
                 report(
                     false,
                     "key",
-                    "AUTH_SECRET is not set in the backend's or auth server's .env".into(),
+                    "neither AUTH_JWT_KEY (backend .env) nor AUTH_SECRET (auth server .env) is set"
+                        .into(),
                     out,
                 )?;
                 None

@@ -226,8 +226,34 @@ fn secret_write_and_tokens_match_the_repository() {
         .find_map(|l| l.strip_prefix("AUTH_SECRET="))
         .unwrap();
     assert_eq!(secret.len(), 64);
-    assert!(backend.contains(&format!("AUTH_SECRET={secret}")));
-    assert!(!text.contains(secret), "secret printed: {text}");
+    // The backend holds only the HS256 key derived from it, never the secret itself.
+    let key = authgen::secret::hs256_verifier_key(secret);
+    assert!(
+        backend.contains(&format!("AUTH_JWT_KEY={key}")),
+        "{backend}"
+    );
+    assert!(!backend.contains(secret), "{backend}");
+    assert!(
+        !text.contains(secret) && !text.contains(&key),
+        "printed: {text}"
+    );
+    // A second rotation keeps the first value readable for the server's signing keys.
+    let again = authgen()
+        .args(["secret", "--write", "--path"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    let rotated = common::read(&repo.join("auth-server/.env"));
+    assert!(
+        rotated.contains(&format!("AUTH_SECRET_PREVIOUS={secret}")),
+        "{rotated}"
+    );
+    assert!(!rotated.contains(&format!("AUTH_SECRET={secret}")));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("kept the old value as AUTH_SECRET_PREVIOUS")
+    );
     let mint = authgen()
         .args(["token", "mint", "--path"])
         .arg(&repo)

@@ -337,6 +337,11 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
         "verifier-key",
     );
     let key = key.trim().to_owned();
+    assert_eq!(
+        key,
+        authgen::secret::hs256_verifier_key(&secret),
+        "authgen secret --write derives the key the server signs with"
+    );
     let api = start_api(
         &repo.join("apps/api"),
         "api",

@@ -1,9 +1,14 @@
 //! The verifier's dependencies, added to the backend's own manifest: one line each in a
 //! requirements file, or `[project] dependencies` / Poetry's table in pyproject.toml (with
 //! toml_edit, so comments and layout survive). A dependency the backend already declares is
-//! left exactly as it is, pin included. An axum backend gets the `auth-verifier` crate as a
-//! path dependency in its Cargo.toml.
+//! left as it is, pin included — unless the pin admits a version below the requirement's
+//! security floor (PyJWT before 2.10.1 has CVE-2024-53861): then only the version part is
+//! raised, keeping the name, extras, markers and comment. An axum backend gets the
+//! `auth-verifier` crate as a path dependency in its Cargo.toml.
 
+use std::str::FromStr;
+
+use pep508_rs::pep440_rs::{Operator, Version};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
 use super::workspace::push_keeping_layout;
@@ -17,6 +22,8 @@ pub struct Requirement {
     pub name: &'static str,
     pub extras: &'static [&'static str],
     pub version: &'static str,
+    /// A declared version range that admits anything below this is raised to it.
+    pub floor: Option<&'static str>,
 }
 
 impl Requirement {
@@ -28,6 +35,61 @@ impl Requirement {
             format!("[{}]", self.extras.join(","))
         };
         format!("{}{extras}>={}", self.display_name(), self.version)
+    }
+
+    /// `spec` (one PEP 508 requirement for this distribution) with its version raised to the
+    /// floor, when it admits a version below it; `None` when it is fine as it is (no floor,
+    /// no version bound, a URL, or nothing below the floor admitted).
+    pub fn raised(&self, spec: &str) -> Option<String> {
+        let floor = Version::from_str(self.floor?).ok()?;
+        let parsed =
+            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(spec.trim()).ok()?;
+        let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) = &parsed.version_or_url
+        else {
+            return None;
+        };
+        // Releases below the floor that a range could still pick.
+        let below = [
+            "1.7.1", "2.0.0", "2.4.0", "2.6.0", "2.8.0", "2.9.0", "2.10.0",
+        ];
+        let admits_below = below
+            .iter()
+            .filter_map(|v| Version::from_str(v).ok())
+            .filter(|v| *v < floor)
+            .any(|v| specifiers.contains(&v));
+        if !admits_below {
+            return None;
+        }
+        // Keep the upper bounds and exclusions that still allow the floor.
+        let mut kept = vec![format!(">={floor}")];
+        for specifier in specifiers.iter() {
+            let keeps = matches!(
+                specifier.operator(),
+                Operator::LessThan | Operator::LessThanEqual | Operator::NotEqual
+            ) && specifier.contains(&floor);
+            if keeps {
+                kept.push(specifier.to_string());
+            }
+        }
+        let written = spec.trim();
+        let name_end = written
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(written.len());
+        let mut extras: Vec<String> = parsed.extras.iter().map(ToString::to_string).collect();
+        for extra in self.extras {
+            if !extras.iter().any(|e| e == extra) {
+                extras.push((*extra).to_owned());
+            }
+        }
+        let mut out = written[..name_end].to_owned();
+        if !extras.is_empty() {
+            out.push_str(&format!("[{}]", extras.join(",")));
+        }
+        out.push_str(&kept.join(","));
+        if let Some(marker) = parsed.marker.contents() {
+            out.push_str(&format!("; {marker}"));
+        }
+        Some(out)
     }
 
     fn display_name(&self) -> &'static str {
@@ -45,12 +107,14 @@ pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requir
         Requirement {
             name: "pyjwt",
             extras: &["crypto"],
-            version: "2.10",
+            version: "2.10.1",
+            floor: Some("2.10.1"),
         },
         Requirement {
             name: "pydantic-settings",
             extras: &[],
             version: "2.6",
+            floor: None,
         },
     ];
     if config.algorithm == Algorithm::Eddsa {
@@ -58,6 +122,7 @@ pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requir
             name: "httpx",
             extras: &[],
             version: "0.27",
+            floor: None,
         });
     }
     if config.session_validation == SessionValidation::Database && backend.engine.is_none() {
@@ -65,11 +130,13 @@ pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requir
             name: "sqlalchemy",
             extras: &[],
             version: "2.0",
+            floor: None,
         });
         reqs.push(Requirement {
             name: "psycopg",
             extras: &["binary"],
             version: "3.2",
+            floor: None,
         });
     }
     reqs
@@ -134,8 +201,11 @@ pub fn manifest_change(
     }))
 }
 
-/// Append the missing requirements, one per line, under a comment saying why.
+/// Append the missing requirements, one per line, under a comment saying why; raise a
+/// declared one below its floor in place.
 pub fn add_to_requirements(text: &str, reqs: &[Requirement]) -> String {
+    let raised = raise_in_requirements(text, reqs);
+    let text = raised.as_str();
     let present: Vec<String> = requirement_names(text).collect();
     let missing: Vec<&Requirement> = reqs
         .iter()
@@ -152,6 +222,34 @@ pub fn add_to_requirements(text: &str, reqs: &[Requirement]) -> String {
     for req in missing {
         out.push_str(&req.pep508());
         out.push('\n');
+    }
+    out
+}
+
+/// `text` with every line declaring a requirement below its floor raised (comment and line
+/// ending kept).
+fn raise_in_requirements(text: &str, reqs: &[Requirement]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        let comment_at = body
+            .find('#')
+            .map_or(body.len(), |hash| body[..hash].trim_end().len());
+        let (spec, comment) = body.split_at(comment_at);
+        let name = requirement_names(spec).next();
+        let raised = reqs
+            .iter()
+            .filter(|r| name.as_deref() == Some(r.name))
+            .find_map(|r| r.raised(spec));
+        match raised {
+            Some(new) => {
+                out.push_str(&new);
+                out.push_str(comment);
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
     }
     out
 }
@@ -206,6 +304,19 @@ pub fn add_to_pyproject(text: &str, reqs: &[Requirement]) -> Result<String, Stri
         .get_mut("dependencies")
         .and_then(Item::as_array_mut)
         .ok_or("[project] dependencies is not an array")?;
+    for value in deps.iter_mut() {
+        let Some(spec) = value.as_str() else { continue };
+        let name = requirement_names(spec).next();
+        let raised = reqs
+            .iter()
+            .filter(|r| name.as_deref() == Some(r.name))
+            .find_map(|r| r.raised(spec));
+        if let Some(new) = raised {
+            let decor = value.decor().clone();
+            *value = Value::from(new);
+            *value.decor_mut() = decor;
+        }
+    }
     let present: Vec<String> = deps
         .iter()
         .filter_map(Value::as_str)
@@ -258,13 +369,47 @@ mod tests {
     const JWT: Requirement = Requirement {
         name: "pyjwt",
         extras: &["crypto"],
-        version: "2.10",
+        version: "2.10.1",
+        floor: Some("2.10.1"),
     };
     const HTTPX: Requirement = Requirement {
         name: "httpx",
         extras: &[],
         version: "0.27",
+        floor: None,
     };
+
+    #[test]
+    fn pins_below_the_security_floor_are_raised_and_nothing_else() {
+        for (spec, raised) in [
+            ("PyJWT==2.8.0", Some("PyJWT[crypto]>=2.10.1")),
+            ("pyjwt[crypto]>=2.8,<3", Some("pyjwt[crypto]>=2.10.1,<3")),
+            ("PyJWT~=2.9.0", Some("PyJWT[crypto]>=2.10.1")),
+            (
+                "PyJWT>=2.0 ; python_version >= \"3.10\"",
+                Some("PyJWT[crypto]>=2.10.1; python_full_version >= '3.10'"),
+            ),
+            ("PyJWT==2.10.0", Some("PyJWT[crypto]>=2.10.1")),
+            ("PyJWT>=2.10.1", None),
+            ("PyJWT[crypto]==2.10.1", None),
+            ("PyJWT", None),
+            ("PyJWT>=3", None),
+        ] {
+            assert_eq!(JWT.raised(spec).as_deref(), raised, "{spec}");
+        }
+        assert_eq!(HTTPX.raised("httpx==0.1"), None, "no floor, no change");
+        let text = "fastapi==0.115.6\nPyJWT==2.8.0  # tokens\r\nhttpx\n";
+        assert_eq!(
+            add_to_requirements(text, &[JWT, HTTPX]),
+            "fastapi==0.115.6\nPyJWT[crypto]>=2.10.1  # tokens\r\nhttpx\n"
+        );
+        let pyproject =
+            "[project]\nname = \"x\"\ndependencies = [\n    \"PyJWT>=2.8\",  # jwt\n]\n";
+        assert_eq!(
+            add_to_pyproject(pyproject, &[JWT]).unwrap(),
+            "[project]\nname = \"x\"\ndependencies = [\n    \"PyJWT[crypto]>=2.10.1\",  # jwt\n]\n"
+        );
+    }
 
     #[test]
     fn requirements_keep_existing_pins_and_add_the_rest() {
@@ -273,7 +418,7 @@ mod tests {
         assert_eq!(
             new,
             "fastapi==0.115.6\nhttpx==0.25.0  # pinned for a reason\n\
-             # auth: access-token verification (added by authgen)\nPyJWT[crypto]>=2.10\n"
+             # auth: access-token verification (added by authgen)\nPyJWT[crypto]>=2.10.1\n"
         );
         assert_eq!(add_to_requirements(&new, &[JWT, HTTPX]), new);
     }
@@ -284,7 +429,7 @@ mod tests {
         let new = add_to_pyproject(text, &[JWT, HTTPX]).unwrap();
         assert_eq!(
             new,
-            "[project]\nname = \"x\"\n# runtime\ndependencies = [\n    \"fastapi>=0.115\",  # web\n    \"PyJWT>=2.8\",\n    \"httpx>=0.27\",\n]\n\n[dependency-groups]\ndev = [\"httpx>=0.27\"]\n"
+            "[project]\nname = \"x\"\n# runtime\ndependencies = [\n    \"fastapi>=0.115\",  # web\n    \"PyJWT[crypto]>=2.10.1\",\n    \"httpx>=0.27\",\n]\n\n[dependency-groups]\ndev = [\"httpx>=0.27\"]\n"
         );
     }
 
@@ -316,7 +461,7 @@ mod tests {
         let text = "[tool.poetry.dependencies]\npython = \"^3.11\"\nfastapi = \"^0.115\"\n";
         let new = add_to_pyproject(text, &[JWT, HTTPX]).unwrap();
         assert!(
-            new.contains("PyJWT = { version = \">=2.10\", extras = [\"crypto\"] }"),
+            new.contains("PyJWT = { version = \">=2.10.1\", extras = [\"crypto\"] }"),
             "{new}"
         );
         assert!(new.contains("httpx = \">=0.27\""), "{new}");
