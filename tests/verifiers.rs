@@ -40,11 +40,17 @@ fn init(repo: &Path, args: &[&str]) {
     );
 }
 
-/// (fixture, backend dir)
-const FASTAPI_FIXTURES: &[(&str, &str)] = &[
-    ("fastapi-alembic", "backend"),
-    ("monorepo", "apps/api"),
-    ("speckit", "api"),
+/// (fixture, backend dir, init arguments that pick it where discovery alone cannot)
+const FASTAPI_FIXTURES: &[(&str, &str, &[&str])] = &[
+    ("fastapi-alembic", "backend", &[]),
+    ("monorepo", "apps/api", &[]),
+    ("speckit", "api", &[]),
+    ("ambiguous", "backend", &["--backend-dir", "backend"]),
+    (
+        "ambiguous",
+        "services/api",
+        &["--backend-dir", "services/api"],
+    ),
 ];
 
 const CONFIGS: &[&[&str]] = &[
@@ -54,18 +60,21 @@ const CONFIGS: &[&[&str]] = &[
 
 #[test]
 fn generated_python_verifier_passes_its_tests_and_ruff() {
-    for (fixture, backend) in FASTAPI_FIXTURES {
+    for (fixture, backend, pick) in FASTAPI_FIXTURES {
         for config in CONFIGS {
             let (_tmp, repo) = copy_fixture(fixture);
-            init(&repo, config);
+            init(&repo, &[*pick, config].concat());
             let dir = repo.join(backend);
             let files = generated_python(&repo, backend);
             assert!(
                 files.len() >= 6,
                 "{fixture}: generated Python files: {files:?}"
             );
-            let what = format!("{fixture} {config:?}");
-            // The project's own ruff configuration, then a wider rule set on our files alone.
+            let what = format!("{fixture} {backend} {config:?}");
+            // The project's own ruff configuration, then a wider rule set on our files alone;
+            // from the backend and from the repository root, where first-party packages and
+            // configuration files are found differently.
+            let from_root: Vec<String> = files.iter().map(|f| format!("{backend}/{f}")).collect();
             for (args, name) in [
                 (&["check", "--quiet"][..], "ruff check (project config)"),
                 (
@@ -85,15 +94,18 @@ fn generated_python_verifier_passes_its_tests_and_ruff() {
                     "ruff format",
                 ),
             ] {
-                check(
-                    Command::new(venv_bin("ruff"))
-                        .args(args)
-                        .args(&files)
-                        .current_dir(&dir)
-                        .output()
-                        .unwrap(),
-                    &format!("{name} {what}"),
-                );
+                for (cwd, paths, place) in [(&dir, &files, "backend"), (&repo, &from_root, "root")]
+                {
+                    check(
+                        Command::new(venv_bin("ruff"))
+                            .args(args)
+                            .args(paths)
+                            .current_dir(cwd)
+                            .output()
+                            .unwrap(),
+                        &format!("{name} from the {place} {what}"),
+                    );
+                }
             }
             let tests = files.iter().find(|f| f.ends_with("test_auth.py")).unwrap();
             let out = check(
