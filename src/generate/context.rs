@@ -125,10 +125,33 @@ struct EndpointFile {
 #[derive(Debug, Deserialize, Serialize)]
 struct Endpoint {
     method: String,
+    /// With the base path, as the docs show it.
     path: String,
+    /// Without the base path, as the server routes it (the base path is read at start).
+    #[serde(default)]
+    route: String,
     summary: String,
     auth: String,
     status: u16,
+    /// The JSON body's schema in `/openapi.json`.
+    #[serde(default)]
+    request: Option<String>,
+    #[serde(default)]
+    request_optional: bool,
+    /// A form-encoded body is accepted as well as JSON.
+    #[serde(default)]
+    form: bool,
+    #[serde(default)]
+    query: Vec<String>,
+    /// The success body: a schema name, `html`, `redirect`, or none.
+    #[serde(default)]
+    response: Option<String>,
+    /// Other statuses answered with the success body's schema.
+    #[serde(default)]
+    same_body: Vec<u16>,
+    /// Every other status the route answers with.
+    #[serde(default)]
+    errors: Vec<u16>,
     group: String,
     #[serde(default, skip_serializing)]
     when: Option<String>,
@@ -265,6 +288,7 @@ pub fn build(
     let mut endpoints = Vec::new();
     for mut endpoint in endpoint_file.endpoint {
         if condition(endpoint.when.as_deref(), &ctx, "data/endpoints.toml")? {
+            endpoint.route = endpoint.path.clone();
             endpoint.path = format!("{}{}", config.base_path, endpoint.path);
             endpoints.push(endpoint);
         }
