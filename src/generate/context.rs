@@ -127,8 +127,9 @@ struct Endpoint {
     method: String,
     /// With the base path, as the docs show it.
     path: String,
-    /// Without the base path, as the server routes it (the base path is read at start).
-    #[serde(default)]
+    /// Without the base path, as the server routes it (the base path is read at start):
+    /// derived from `path` when the table is read, never written in it.
+    #[serde(skip_deserializing)]
     route: String,
     summary: String,
     auth: String,
