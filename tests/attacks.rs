@@ -12,6 +12,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use common::e2e::*;
 use common::mail::*;
@@ -147,6 +148,10 @@ fn attacks_on_a_magic_link_server() {
     sign_out_with_only_the_refresh_token(&binary, &env);
     sessions_end_at_their_absolute_cap(&binary, &env, &url);
     hashing_floods_get_503_not_a_queue(&binary, &env);
+    unknown_key_ids_do_not_reach_the_database(&binary, &env, &url);
+    // On a process of its own: whatever limits the fuzzer spends die with it.
+    fuzz_openapi(&serve(&binary, &env), &url);
+    // Rotates AUTH_SECRET: from here on `env` no longer opens the signing keys.
     signing_keys_survive_a_wrong_secret_and_planted_rows(&binary, &env, &url, &secret);
     production_refuses_what_is_unsafe(&binary, &url);
 }
@@ -721,6 +726,51 @@ fn signing_keys_survive_a_wrong_secret_and_planted_rows(
     );
 }
 
+/// A token naming a key the server does not know makes it re-read the keys (another replica
+/// may have rotated) — at most once per backoff period, so a flood of made-up `kid`s costs the
+/// database nothing. Counted as transactions in the server's database, after PostgreSQL has
+/// flushed every backend's statistics (an idle backend does within 10 s).
+fn unknown_key_ids_do_not_reach_the_database(binary: &Path, env: &[(&str, String)], url: &str) {
+    let server = serve(binary, env);
+    let email = unique("kid-flood");
+    let access = sign_up(&server, &email)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let transactions = || {
+        std::thread::sleep(Duration::from_secs(11));
+        let count = psql(
+            url,
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database \
+             WHERE datname = current_database()",
+        );
+        count.parse::<i64>().unwrap()
+    };
+    let before = transactions();
+    let forged = python_out(
+        "import base64, json\n\
+         b = lambda v: base64.urlsafe_b64encode(json.dumps(v).encode()).rstrip(b'=').decode()\n\
+         for n in range(200):\n\
+         \x20   head = {'alg': 'EdDSA', 'typ': 'at+jwt', 'kid': f'made-up-{n}'}\n\
+         \x20   print(b(head) + '.' + b({'sub': 'x'}) + '.' + 'A' * 86)",
+        &[],
+    );
+    let forged: Vec<&str> = forged.lines().collect();
+    assert_eq!(forged.len(), 200);
+    for token in &forged {
+        assert_eq!(get(&server.url("/me"), Some(token)).0, 401);
+    }
+    let after = transactions();
+    // Without the backoff: at least one key read per token (200). With it: one per 5 s, the
+    // periodic refresh (every 30 s) and psql's own.
+    assert!(
+        after - before < 20,
+        "200 unknown kids cost {} transactions",
+        after - before
+    );
+    assert_eq!(get(&server.url("/me"), Some(&access)).0, 200);
+}
+
 /// Production refuses to start on what would be unsafe there, one line each.
 fn production_refuses_what_is_unsafe(binary: &Path, url: &str) {
     let start = |vars: &[(&str, &str)]| {
@@ -953,4 +1003,7 @@ fn attacks_on_a_verified_hs256_server() {
         let expected = if name == "control" { 200 } else { 401 };
         assert_eq!(status, expected, "{name}: {body}");
     }
+    drop(server);
+
+    fuzz_openapi(&serve(&binary, &env), &url);
 }

@@ -449,6 +449,10 @@ fn email_flows_against_a_real_smtp_sink_and_a_fake_resend() {
     assert!(smtp.mail_to(&eve).is_empty());
     drop(server);
 
+    // The fuzzer on the whole document (every method, OAuth redirects included), its mail to
+    // the sink. tests/oauth_flows.rs renders the same configuration.
+    fuzz_openapi(&common::e2e::serve(&binary, &env), &url);
+
     // Production without a provider refuses to start, naming the problem.
     let output = Command::new(&binary)
         .env_clear()
