@@ -346,4 +346,62 @@ fn the_official_client_sees_better_auth_behaviour() {
         targets.push(authgen_target(&env));
     }
     run_scenarios(&targets, &sink, &env);
+    for target in targets.iter().filter(|t| t.kind == "authgen") {
+        for (_, base, _) in &target.configs {
+            one_service_layer(base);
+        }
+    }
+}
+
+/// The generated server's two faces share one service layer: a session opened through
+/// Better Auth's API is a session of the token API (its `set-auth-jwt` is accepted by `/me`),
+/// and signing out through either face ends it for both.
+fn one_service_layer(base: &str) {
+    let password = "correct-horse-battery";
+    let email = format!("both-faces-{}@example.test", free_port());
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let up = browser.post(
+        &format!("{base}/sign-up/email"),
+        json!({ "email": email, "password": password, "name": "Both" }),
+    );
+    assert_eq!(up.status, 200, "{}", up.text);
+    let jwt_of = |browser: &Browser| {
+        let session = browser.get(&format!("{base}/get-session"));
+        assert_eq!(session.status, 200, "{}", session.text);
+        session
+            .header("set-auth-jwt")
+            .expect("set-auth-jwt")
+            .to_owned()
+    };
+    let jwt = jwt_of(&browser);
+    let (status, me) = get(&format!("{base}/me"), Some(&jwt));
+    assert_eq!(status, 200, "the token API takes Better Auth's JWT: {me}");
+    assert_eq!(me["email"], email.as_str());
+    let out = browser.post(&format!("{base}/sign-out"), json!({}));
+    assert_eq!(out.status, 200, "{}", out.text);
+    let (status, me) = get(&format!("{base}/me"), Some(&jwt));
+    assert_eq!(status, 401, "signed out through Better Auth's API: {me}");
+    assert_eq!(me["code"], "SESSION_REVOKED");
+
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let signed_in = browser.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": password }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let jwt = jwt_of(&browser);
+    let url = format!("{base}/signout");
+    let out = Reply::of(
+        &url,
+        ureq::post(&url)
+            .set("Authorization", &format!("Bearer {jwt}"))
+            .call(),
+    );
+    assert_eq!(out.status, 204, "{}", out.text);
+    let after = browser.get(&format!("{base}/get-session"));
+    assert_eq!(
+        (after.status, after.text.as_str()),
+        (200, "null"),
+        "signed out through the token API: the cookie's session is gone too"
+    );
 }
