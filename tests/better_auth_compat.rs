@@ -221,6 +221,7 @@ const AUTHGEN_SCENARIOS: &[&str] = &[
     "sign-out",
     "plain-routes",
     "origin-rules",
+    "token-and-jwks",
 ];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy

@@ -89,8 +89,7 @@ export class Run {
 
   exchange(raw) {
     const observed = observeExchange(this.n, raw);
-    const jwt = observed.response.headers["set-auth-jwt"]?.jwt;
-    if (jwt) tokenApiClaims(this.kind, jwt);
+    everyJwt(observed, (jwt) => tokenApiClaims(this.kind, jwt));
     this.open().exchanges.push(observed);
   }
 
@@ -98,7 +97,9 @@ export class Run {
   note(key, value) {
     const step = this.open();
     step.notes ??= {};
-    step.notes[key] = this.n.value(value);
+    const normalised = this.n.value(value);
+    everyJwt(normalised, (jwt) => tokenApiClaims(this.kind, jwt));
+    step.notes[key] = normalised;
   }
 
   /** Register a value the scenario knows the identity of, e.g. a token read from a cookie. */
@@ -131,9 +132,19 @@ export class Run {
   }
 }
 
+/** Call `visit` with every JWT (`{header: {alg}, claims}`) inside an observed value. */
+function everyJwt(value, visit) {
+  if (!value || typeof value !== "object") return;
+  if (typeof value.header?.alg === "string" && value.claims && typeof value.claims === "object") {
+    visit(value);
+    return;
+  }
+  for (const item of Object.values(value)) everyJwt(item, visit);
+}
+
 /**
  * The deliberate difference `jwt-carries-token-api-claims`, asserted on every JWT a target
- * hands out in `set-auth-jwt`: the generated server's JWT is Better Auth's (the user, `sub`,
+ * hands out (`set-auth-jwt`, `/token`, and what a scenario notes of them): the generated server's JWT is Better Auth's (the user, `sub`,
  * `iat`, `exp`, `iss`, `aud`) plus the token API's claims and header, so the backend's
  * verifiers accept it and sign-out revokes it; Better Auth's has none of them. After the
  * assertion the JWT is observed without them, and every other claim is compared.

@@ -165,6 +165,21 @@ scenario("token-and-jwks", ["basic"], async (run) => {
   const { user, token } = await signedUp(run, ada);
   const { data } = await run.step("GET /token", () => ada.client.token());
   const jwks = await run.step("GET /jwks", () => ada.client.jwks());
+  const jwksExchange = run.steps.at(-1).exchanges[0];
+  await run.deliberate("jwks-use-and-cache-control", {
+    "better-auth": async () => {
+      assert.equal(jwks.data.keys[0].use, undefined);
+      assert.equal(jwksExchange.response.headers["cache-control"], undefined);
+    },
+    // The generated server's /jwks (shared with the token API) says what its keys are for
+    // and lets verifiers cache it for five minutes; observed as Better Auth's after that.
+    authgen: async () => {
+      assert.ok(jwksExchange.response.body.keys.every((key) => key.use === "sig"));
+      assert.equal(jwksExchange.response.headers["cache-control"], "public, max-age=300");
+      for (const key of jwksExchange.response.body.keys) delete key.use;
+      delete jwksExchange.response.headers["cache-control"];
+    },
+  });
   const keys = createLocalJWKSet(jwks.data);
   const origin = new URL(run.baseURL).origin;
   const { payload, protectedHeader } = await jwtVerify(data.token, keys, {
