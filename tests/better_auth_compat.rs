@@ -222,6 +222,7 @@ const AUTHGEN_SCENARIOS: &[&str] = &[
     "plain-routes",
     "origin-rules",
     "token-and-jwks",
+    "rate-limit",
 ];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
