@@ -122,6 +122,8 @@ struct Target {
     _processes: Vec<Process>,
     /// Files the processes run from, removed with the target.
     _files: Option<tempfile::TempDir>,
+    /// The scenarios it takes part in; `None`: all of them.
+    scenarios: Option<&'static [&'static str]>,
 }
 
 impl Target {
@@ -136,12 +138,16 @@ impl Target {
                 )
             })
             .collect();
-        json!({
+        let mut target = json!({
             "name": self.name,
             "kind": self.kind,
             "secret": self.secret,
             "configs": configs,
-        })
+        });
+        if let Some(scenarios) = self.scenarios {
+            target["scenarios"] = json!(scenarios);
+        }
+        target
     }
 }
 
@@ -176,13 +182,21 @@ fn reference_target(env: &Environment) -> Target {
         configs,
         _processes: processes,
         _files: None,
+        scenarios: None,
     }
 }
 
 /// The `authgen init` answers of each configuration, matching reference/server.mjs.
 fn init_answers(config: &str) -> &'static [&'static str] {
     match config {
-        "basic" => &["--methods", "email", "--email-verification", "off"],
+        "basic" => &[
+            "--methods",
+            "email",
+            "--email-verification",
+            "off",
+            "--faces",
+            "token,better-auth",
+        ],
         "full" => &[
             "--methods",
             "email,google,github,magic-link",
@@ -192,6 +206,24 @@ fn init_answers(config: &str) -> &'static [&'static str] {
         other => panic!("no init answers for the {other} configuration"),
     }
 }
+
+/// The configurations the generated server's Better Auth face serves so far, and the
+/// scenarios it takes part in there (issue 13 builds the face route by route; every other
+/// scenario runs against the reference alone until its routes exist).
+const AUTHGEN_CONFIGS: &[&str] = &["basic"];
+const AUTHGEN_SCENARIOS: &[&str] = &[
+    "sign-up",
+    "duplicate-sign-up",
+    "sign-up-validation",
+    "sign-in",
+    "get-session-cookies",
+    "remember-me",
+    "sign-out",
+    "plain-routes",
+    "origin-rules",
+    "token-and-jwks",
+    "rate-limit",
+];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
 /// of the empty fixture (as tests/email_flows.rs does), built in debug, started with the same
@@ -204,7 +236,7 @@ fn authgen_target(env: &Environment) -> Target {
     let mut configs = Vec::new();
     let mut processes = Vec::new();
     let binaries = tempfile::tempdir().unwrap();
-    for &config in CONFIGS {
+    for &config in AUTHGEN_CONFIGS {
         let (_tmp, repo) = common::copy_fixture("empty");
         let mut args = vec!["init", "--yes"];
         args.extend_from_slice(init_answers(config));
@@ -225,6 +257,8 @@ fn authgen_target(env: &Environment) -> Target {
             .env("DATABASE_URL", &database)
             .env("AUTH_SECRET", &env.secret)
             .env("AUTH_ISSUER", &origin)
+            // Better Auth's JWTs name the server's origin as `aud` too.
+            .env("AUTH_AUDIENCE", &origin)
             .env("CORS_ORIGINS", APP_ORIGIN)
             // The harness is the proxy in front of it: X-Forwarded-For is the client address.
             .env("TRUST_PROXY", "true")
@@ -257,6 +291,7 @@ fn authgen_target(env: &Environment) -> Target {
         configs,
         _processes: processes,
         _files: Some(binaries),
+        scenarios: Some(AUTHGEN_SCENARIOS),
     }
 }
 
@@ -313,4 +348,62 @@ fn the_official_client_sees_better_auth_behaviour() {
         targets.push(authgen_target(&env));
     }
     run_scenarios(&targets, &sink, &env);
+    for target in targets.iter().filter(|t| t.kind == "authgen") {
+        for (_, base, _) in &target.configs {
+            one_service_layer(base);
+        }
+    }
+}
+
+/// The generated server's two faces share one service layer: a session opened through
+/// Better Auth's API is a session of the token API (its `set-auth-jwt` is accepted by `/me`),
+/// and signing out through either face ends it for both.
+fn one_service_layer(base: &str) {
+    let password = "correct-horse-battery";
+    let email = format!("both-faces-{}@example.test", free_port());
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let up = browser.post(
+        &format!("{base}/sign-up/email"),
+        json!({ "email": email, "password": password, "name": "Both" }),
+    );
+    assert_eq!(up.status, 200, "{}", up.text);
+    let jwt_of = |browser: &Browser| {
+        let session = browser.get(&format!("{base}/get-session"));
+        assert_eq!(session.status, 200, "{}", session.text);
+        session
+            .header("set-auth-jwt")
+            .expect("set-auth-jwt")
+            .to_owned()
+    };
+    let jwt = jwt_of(&browser);
+    let (status, me) = get(&format!("{base}/me"), Some(&jwt));
+    assert_eq!(status, 200, "the token API takes Better Auth's JWT: {me}");
+    assert_eq!(me["email"], email.as_str());
+    let out = browser.post(&format!("{base}/sign-out"), json!({}));
+    assert_eq!(out.status, 200, "{}", out.text);
+    let (status, me) = get(&format!("{base}/me"), Some(&jwt));
+    assert_eq!(status, 401, "signed out through Better Auth's API: {me}");
+    assert_eq!(me["code"], "SESSION_REVOKED");
+
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let signed_in = browser.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": password }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let jwt = jwt_of(&browser);
+    let url = format!("{base}/signout");
+    let out = Reply::of(
+        &url,
+        ureq::post(&url)
+            .set("Authorization", &format!("Bearer {jwt}"))
+            .call(),
+    );
+    assert_eq!(out.status, 204, "{}", out.text);
+    let after = browser.get(&format!("{base}/get-session"));
+    assert_eq!(
+        (after.status, after.text.as_str()),
+        (200, "null"),
+        "signed out through the token API: the cookie's session is gone too"
+    );
 }

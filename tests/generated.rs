@@ -8,7 +8,7 @@ mod common;
 use std::fmt::Write;
 
 use authgen::configure::{
-    self, Algorithm, Answers, EmailVerification, Method, Mode, SessionValidation,
+    self, Algorithm, Answers, EmailVerification, Face, Method, Mode, SessionValidation,
 };
 use authgen::discover;
 use authgen::generate::{self, PlanInput, Templates};
@@ -90,6 +90,21 @@ fn every_method() {
                     Method::MagicLink,
                 ]),
                 email_verification: Some(EmailVerification::Required),
+                ..Answers::default()
+            },
+        ),
+    );
+}
+
+/// Both faces: the token API and Better Auth's, as the compatibility harness runs it.
+#[test]
+fn better_auth_face() {
+    snapshot(
+        "fastapi-better-auth",
+        &rendered(
+            "fastapi-alembic",
+            Answers {
+                faces: Some(vec![Face::Token, Face::BetterAuth]),
                 ..Answers::default()
             },
         ),

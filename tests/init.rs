@@ -388,6 +388,77 @@ fn flags_and_env_and_file_take_precedence_in_that_order() {
     assert!(answers.contains("session_days = 14"), "env beats file");
 }
 
+/// The faces answer, each way it can be given: a flag, `AUTHGEN_FACES`, authgen.toml, and
+/// the default from discovery (a frontend that depends on `better-auth`).
+#[test]
+fn the_better_auth_face_is_chosen_by_flag_env_file_or_a_better_auth_frontend() {
+    let better_auth = |repo: &std::path::Path| repo.join("auth-server/src/better_auth.rs").exists();
+    let init = |fixture: &str, args: &[&str], env: &[(&str, &str)], file: Option<&str>| {
+        let (tmp, repo) = copy_fixture(fixture);
+        if let Some(text) = file {
+            std::fs::write(repo.join("authgen.toml"), text).unwrap();
+        }
+        let mut command = authgen();
+        command
+            .args(["init", "--yes", "--no-doctor"])
+            .args(args)
+            .arg(&repo);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (tmp, repo, stdout)
+    };
+
+    let (_t, repo, _) = init("empty", &[], &[], None);
+    assert!(!better_auth(&repo), "token API only by default");
+    assert!(!read(&repo.join("authgen.toml")).contains("faces"));
+
+    let (_t, repo, _) = init("empty", &["--faces", "token,better-auth"], &[], None);
+    assert!(better_auth(&repo), "--faces");
+    assert!(read(&repo.join("authgen.toml")).contains("faces = [\"token\", \"better-auth\"]"));
+
+    let (_t, repo, _) = init(
+        "empty",
+        &[],
+        &[("AUTHGEN_FACES", "better-auth,token")],
+        None,
+    );
+    assert!(better_auth(&repo), "AUTHGEN_FACES");
+
+    let file = "faces = [\"token\", \"better-auth\"]\n";
+    let (_t, repo, _) = init("empty", &[], &[], Some(file));
+    assert!(better_auth(&repo), "authgen.toml");
+
+    let (_t, repo, stdout) = init("monorepo", &[], &[], None);
+    assert!(
+        better_auth(&repo),
+        "a frontend using the better-auth client"
+    );
+    assert!(
+        stdout.contains("token, better-auth (frontend/ uses the better-auth client)"),
+        "the plan says why: {stdout}"
+    );
+    let (_t, repo, _) = init("monorepo", &["--faces", "token"], &[], None);
+    assert!(!better_auth(&repo), "the flag overrides discovery");
+    assert!(
+        read(&repo.join("authgen.toml")).contains("faces = [\"token\"]"),
+        "recorded, so a re-run does not switch back to the discovered default"
+    );
+
+    let (_t, repo) = copy_fixture("empty");
+    let refused = run(&["init", "--yes", "--faces", "better-auth"], &repo);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("--faces"), "{}", refused.stderr);
+}
+
 #[test]
 fn several_backends_need_a_choice() {
     let (_tmp, repo) = copy_fixture("ambiguous");

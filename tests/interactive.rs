@@ -140,6 +140,8 @@ fn wizard_answers_equal_flags() {
     tmux.keys(&["Enter"]); // default: auth-server
     tmux.wait_for("Sign-in methods");
     tmux.keys(&["Down", "Down", "Space", "Enter"]); // email (preselected) + github
+    tmux.wait_for("APIs the auth server answers on");
+    tmux.keys(&["Down", "Space", "Enter"]); // token (preselected) + better-auth
     tmux.wait_for("Email verification");
     tmux.keys(&["Up", "Enter"]); // off → required
     tmux.wait_for("JWT signing algorithm");
@@ -171,6 +173,8 @@ fn wizard_answers_equal_flags() {
             "init",
             "--methods",
             "email,github",
+            "--faces",
+            "token,better-auth",
             "--auth-dir",
             "auth-server",
             "--email-verification",

@@ -449,6 +449,28 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
     let (status, body, _) = call(&whoami, Some(&token));
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["detail"]["code"], "SESSION_REVOKED");
+
+    // The monorepo's frontend uses the better-auth client, so the server has Better Auth's
+    // API too: its `/token` JWT is accepted by the backend, and signing out through it ends
+    // the session there at once.
+    let browser = Browser::new(Some("http://localhost:3000"));
+    let up = browser.post(
+        &format!("{}/sign-up/email", server.base),
+        json!({ "email": "ada-better-auth@example.com", "password": "correct horse battery", "name": "Ada" }),
+    );
+    assert_eq!(up.status, 200, "{}", up.text);
+    let jwt = browser.get(&format!("{}/token", server.base)).json()["token"]
+        .as_str()
+        .expect("/token answers a JWT")
+        .to_owned();
+    let (status, body, _) = call(&whoami, Some(&jwt));
+    assert_eq!(status, 200, "the backend takes Better Auth's JWT: {body}");
+    assert_eq!(body["id"], up.json()["user"]["id"]);
+    let out = browser.post(&format!("{}/sign-out", server.base), json!({}));
+    assert_eq!(out.status, 200, "{}", out.text);
+    let (status, body, _) = call(&whoami, Some(&jwt));
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["detail"]["code"], "SESSION_REVOKED");
 }
 
 /// GET with a bearer token: status and body text.

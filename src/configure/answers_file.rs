@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, Item, Value};
 
-use super::{Answers, AuthConfig, BackendKind, question};
+use super::{Answers, AuthConfig, BackendKind, Face, question};
 
 pub const ANSWERS_FILE: &str = "authgen.toml";
 
@@ -89,6 +89,13 @@ fn entries(config: &AuthConfig) -> Vec<(&'static str, Option<Value>)> {
                 config.methods.iter().map(|m| m.as_str()).collect::<Array>(),
             )),
         ),
+        // Written when it is not the token API alone, or when discovery would choose
+        // otherwise (a better-auth frontend): a re-run keeps the choice.
+        (
+            "faces",
+            (config.faces != [Face::Token] || config.better_auth_frontend.is_some())
+                .then(|| Value::Array(config.faces.iter().map(|f| f.as_str()).collect::<Array>())),
+        ),
         (
             "email_verification",
             Some(config.email_verification.as_str().into()),
@@ -150,6 +157,8 @@ mod tests {
             base_path: "/api/auth".into(),
             port: 4000,
             methods: vec![Method::Email],
+            faces: vec![Face::Token],
+            better_auth_frontend: None,
             email_verification: EmailVerification::Off,
             algorithm: Algorithm::Eddsa,
             session_validation: SessionValidation::Jwt,

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub use answers_file::{ANSWERS_FILE, AnswersError, read_answers, render_answers};
 pub use options::{
-    Algorithm, BackendKind, DeployTarget, EmailVerification, Method, RecordsMode, SessionValidation,
+    Algorithm, BackendKind, DeployTarget, EmailVerification, Face, Method, RecordsMode,
+    SessionValidation,
 };
 pub use prompt::{InquirePrompter, PromptError, Prompter};
 
@@ -32,6 +33,16 @@ pub struct Answers {
         help_heading = "Answers"
     )]
     pub methods: Option<Vec<Method>>,
+
+    /// The APIs the auth server answers on: token, better-auth, or both.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        env = "AUTHGEN_FACES",
+        help_heading = "Answers"
+    )]
+    pub faces: Option<Vec<Face>>,
 
     /// Whether users must verify their email address before signing in.
     #[arg(
@@ -124,6 +135,10 @@ pub struct AuthConfig {
     pub base_path: String,
     pub port: u16,
     pub methods: Vec<Method>,
+    pub faces: Vec<Face>,
+    /// The frontend directory whose package.json depends on `better-auth`, when discovery
+    /// found one: the reason the Better Auth face is the default.
+    pub better_auth_frontend: Option<String>,
     pub email_verification: EmailVerification,
     pub algorithm: Algorithm,
     pub session_validation: SessionValidation,
@@ -150,6 +165,7 @@ impl AuthConfig {
                 .map(|m| m.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
+            "faces" => c.faces_text(),
             "email_verification" => c.email_verification.to_string(),
             "algorithm" => c.algorithm.to_string(),
             "session_validation" => c.session_validation.to_string(),
@@ -161,6 +177,21 @@ impl AuthConfig {
             "port" => c.port.to_string(),
             "records" => c.records.to_string(),
             _ => String::new(),
+        }
+    }
+}
+
+impl AuthConfig {
+    /// The faces as one line, with the reason when discovery chose the Better Auth face.
+    pub fn faces_text(&self) -> String {
+        let faces: Vec<&str> = self.faces.iter().map(|f| f.as_str()).collect();
+        match &self.better_auth_frontend {
+            Some(dir) if self.faces.contains(&Face::BetterAuth) => format!(
+                "{} ({} uses the better-auth client)",
+                faces.join(", "),
+                display_dir(dir)
+            ),
+            _ => faces.join(", "),
         }
     }
 }
@@ -279,6 +310,13 @@ pub static QUESTIONS: &[Question] = &[
         label: "sign-in methods (--methods)",
         comment: "Sign-in methods: email, google, github, magic-link.",
         report: "methods",
+    },
+    Question {
+        key: "faces",
+        flag: "--faces token,better-auth",
+        label: "APIs the auth server answers on (--faces)",
+        comment: "APIs the auth server answers on: token (the token API), better-auth (Better Auth's API for the better-auth client).",
+        report: "faces",
     },
     Question {
         key: "email_verification",
@@ -445,6 +483,56 @@ impl Resolver<'_, '_> {
             ));
         }
 
+        let better_auth_frontend = self
+            .project
+            .frontend
+            .as_ref()
+            .filter(|f| f.better_auth)
+            .map(|f| f.dir.clone());
+        let default_faces = if better_auth_frontend.is_some() {
+            vec![Face::Token, Face::BetterAuth]
+        } else {
+            vec![Face::Token]
+        };
+        let recorded_without_faces = self.file.faces.is_none() && *self.file != Answers::default();
+        let mut faces = if self.flags.faces.is_none() && recorded_without_faces {
+            // authgen.toml records `faces` unless it is the token API alone (and no
+            // better-auth frontend makes another default): a file without it means that.
+            self.origins.push(("faces", Origin::File));
+            vec![Face::Token]
+        } else {
+            self.answer(
+                question("faces"),
+                |a| a.faces.clone(),
+                default_faces,
+                |p, d| {
+                    let defaults: Vec<usize> = Face::ALL
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| d.contains(f))
+                        .map(|(i, _)| i)
+                        .collect();
+                    let chosen = p.multi_select(
+                        "APIs the auth server answers on",
+                        &labels(Face::ALL),
+                        &defaults,
+                        "space to toggle, enter to confirm",
+                    )?;
+                    Ok(chosen.into_iter().map(|i| Face::ALL[i]).collect())
+                },
+            )?
+        };
+        faces.sort();
+        faces.dedup();
+        if better_auth_frontend.is_some() && self.origin_of("faces") == Some(Origin::Default) {
+            self.set_origin("faces", Origin::Discovered);
+        }
+        if !faces.contains(&Face::Token) {
+            return Err(ConfigureError::Invalid(
+                "--faces: the token API is part of every auth server (the verifiers and /me use it): choose token or token,better-auth".into(),
+            ));
+        }
+
         let email_verification = if methods.contains(&Method::Email) {
             self.answer(
                 question("email_verification"),
@@ -547,6 +635,8 @@ impl Resolver<'_, '_> {
                 base_path,
                 port,
                 methods,
+                faces,
+                better_auth_frontend,
                 email_verification,
                 algorithm,
                 session_validation,
@@ -584,6 +674,19 @@ impl Resolver<'_, '_> {
         };
         self.origins.push((question.key, origin));
         Ok(value)
+    }
+
+    fn origin_of(&self, key: &str) -> Option<Origin> {
+        self.origins
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, o)| *o)
+    }
+
+    fn set_origin(&mut self, key: &str, origin: Origin) {
+        if let Some(entry) = self.origins.iter_mut().find(|(k, _)| *k == key) {
+            entry.1 = origin;
+        }
     }
 
     /// A setting that is never asked: flag/file or the default.
@@ -734,6 +837,7 @@ macro_rules! help_text {
 }
 help_text!(
     Method,
+    Face,
     EmailVerification,
     Algorithm,
     SessionValidation,

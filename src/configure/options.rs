@@ -46,6 +46,14 @@ answer_enum! {
 }
 
 answer_enum! {
+    /// An API the auth server answers on, under the same base path and service layer.
+    Face {
+        Token => "token": "the token API (/signup, /signin, /refresh, /me ...) for API clients and mobile apps",
+        BetterAuth => "better-auth": "Better Auth's API (/sign-in/email, /get-session ...) for frontends using the better-auth client",
+    }
+}
+
+answer_enum! {
     EmailVerification {
         Required => "required": "users verify their address before they can sign in",
         Off => "off": "no verification email",

@@ -328,6 +328,7 @@ pub fn find_frontend(inv: &Inventory, warnings: &mut Vec<String>) -> Option<Fron
         kind: "nextjs",
         dir: parent(&manifest).to_owned(),
         origin: format!("http://localhost:{port}"),
+        better_auth: npm_depends_on(&json, "better-auth"),
     })
 }
 

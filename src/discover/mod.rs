@@ -153,6 +153,8 @@ pub struct Frontend {
     pub kind: &'static str,
     pub dir: String,
     pub origin: String,
+    /// Its package.json depends on `better-auth` (the client talks to Better Auth's API).
+    pub better_auth: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use tera::{Context, Tera};
 
 use super::GenerateError;
 use super::templates::Templates;
-use crate::configure::{AuthConfig, BackendKind, EmailVerification, Method};
+use crate::configure::{AuthConfig, BackendKind, EmailVerification, Face, Method};
 use crate::discover::{
     AUTHGEN_REVISION, Backend, BackendFramework, Database, Frontend, GitInfo, MigrationKind,
     Migrations, Project, PythonName, Workspace, join_rel, module_name,
@@ -225,6 +225,10 @@ pub fn build(
         .map(Method::as_str)
         .collect();
     ctx.insert("oauth_providers", &oauth_providers);
+    // The APIs the server answers on: the token API, and Better Auth's for the better-auth
+    // client.
+    ctx.insert("token_face", &config.faces.contains(&Face::Token));
+    ctx.insert("better_auth", &config.faces.contains(&Face::BetterAuth));
     // The email-link flows: required verification, magic links, and `mail` when either is on
     // (password reset comes with them; the server then sends mail).
     let verification = config.email_verification == EmailVerification::Required;

@@ -193,10 +193,11 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
         (kind, None) => kind.to_string(),
     };
     let methods: Vec<&str> = c.methods.iter().map(|m| m.as_str()).collect();
-    let rows: [(&str, String); 12] = [
+    let rows: [(&str, String); 13] = [
         ("backend", backend),
         ("auth_dir", display_dir(&c.auth_dir)),
         ("methods", methods.join(", ")),
+        ("faces", c.faces_text()),
         ("email_verification", c.email_verification.to_string()),
         ("algorithm", c.algorithm.to_string()),
         ("session_validation", c.session_validation.to_string()),

@@ -88,14 +88,18 @@ export class Run {
   }
 
   exchange(raw) {
-    this.open().exchanges.push(observeExchange(this.n, raw));
+    const observed = observeExchange(this.n, raw);
+    everyJwt(observed, (jwt) => tokenApiClaims(this.kind, jwt));
+    this.open().exchanges.push(observed);
   }
 
   /** Record a fact that is not an exchange (normalised like a body). */
   note(key, value) {
     const step = this.open();
     step.notes ??= {};
-    step.notes[key] = this.n.value(value);
+    const normalised = this.n.value(value);
+    everyJwt(normalised, (jwt) => tokenApiClaims(this.kind, jwt));
+    step.notes[key] = normalised;
   }
 
   /** Register a value the scenario knows the identity of, e.g. a token read from a cookie. */
@@ -128,6 +132,44 @@ export class Run {
   }
 }
 
+/** Call `visit` with every JWT (`{header: {alg}, claims}`) inside an observed value. */
+function everyJwt(value, visit) {
+  if (!value || typeof value !== "object") return;
+  if (typeof value.header?.alg === "string" && value.claims && typeof value.claims === "object") {
+    visit(value);
+    return;
+  }
+  for (const item of Object.values(value)) everyJwt(item, visit);
+}
+
+/**
+ * The deliberate difference `jwt-carries-token-api-claims`, asserted on every JWT a target
+ * hands out (`set-auth-jwt`, `/token`, and what a scenario notes of them): the generated server's JWT is Better Auth's (the user, `sub`,
+ * `iat`, `exp`, `iss`, `aud`) plus the token API's claims and header, so the backend's
+ * verifiers accept it and sign-out revokes it; Better Auth's has none of them. After the
+ * assertion the JWT is observed without them, and every other claim is compared.
+ */
+export const TOKEN_API_CLAIMS = ["role", "profile_complete", "sid", "jti"];
+
+export const JWT_DIFFERENCE = "jwt-carries-token-api-claims";
+
+export function tokenApiClaims(kind, jwt) {
+  const name = JWT_DIFFERENCE;
+  if (kind === "authgen") {
+    assert.equal(jwt.header.typ, "at+jwt", `${name}: typ`);
+    assert.equal(typeof jwt.claims.role, "string", `${name}: role`);
+    assert.equal(typeof jwt.claims.profile_complete, "boolean", `${name}: profile_complete`);
+    assert.match(jwt.claims.sid, /^<session:\d+>$/, `${name}: sid is the session's id`);
+    assert.match(jwt.claims.jti, /^<jti:\d+>$/, `${name}: jti`);
+    delete jwt.header.typ;
+    for (const claim of TOKEN_API_CLAIMS) delete jwt.claims[claim];
+  } else {
+    assert.equal(kind, env.REFERENCE_KIND, `${name} says nothing about target kind "${kind}"`);
+    assert.equal(jwt.header.typ, undefined, `${name}: no typ`);
+    for (const claim of TOKEN_API_CLAIMS) assert.equal(jwt.claims[claim], undefined, `${name}: ${claim}`);
+  }
+}
+
 async function readJson(path) {
   try {
     return JSON.parse(await readFile(path, "utf8"));
@@ -152,7 +194,9 @@ export function scenario(name, configs, story) {
   assert.match(name, /^[a-z0-9-]+$/);
   for (const config of configs) {
     test(`${name} [${config}]`, async () => {
-      const targets = env.targets().filter((t) => t.configs[config]);
+      const targets = env
+        .targets()
+        .filter((t) => t.configs[config] && (!t.scenarios || t.scenarios.includes(name)));
       assert.ok(targets.length, `no target serves the ${config} configuration`);
       const observed = [];
       for (const target of targets) {

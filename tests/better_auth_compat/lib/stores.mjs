@@ -45,7 +45,38 @@ const betterAuth = (databaseUrl) => ({
   },
 });
 
-const STORES = { "better-auth": betterAuth };
+/**
+ * The generated server's tables (templates/auth-server/migrations/0001_init.sql.tera): a
+ * session of Better Auth's API is a `sessions` row found by the SHA-256 of its token, and it
+ * stands until `revoked_at` is set (sign-out, expiry) rather than being deleted.
+ */
+const authgen = (databaseUrl) => ({
+  async passwordHash(email) {
+    const rows = await query(databaseUrl, "SELECT password_hash FROM users WHERE email = $1", [email]);
+    return rows[0]?.password_hash ?? null;
+  },
+  async ageSession(token, seconds) {
+    const rows = await query(
+      databaseUrl,
+      `UPDATE sessions SET created_at = created_at - make_interval(secs => $2),
+         updated_at = updated_at - make_interval(secs => $2),
+         expires_at = expires_at - make_interval(secs => $2)
+       WHERE token_hash = sha256(convert_to($1, 'UTF8')) RETURNING id`,
+      [token, seconds],
+    );
+    if (rows.length !== 1) throw new Error(`no session with token ${token}`);
+  },
+  async sessionExists(token) {
+    const rows = await query(
+      databaseUrl,
+      "SELECT 1 FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8')) AND revoked_at IS NULL",
+      [token],
+    );
+    return rows.length === 1;
+  },
+});
+
+const STORES = { "better-auth": betterAuth, authgen };
 
 /** The store of `target` for one configuration's database. */
 export function storeFor(target, databaseUrl) {

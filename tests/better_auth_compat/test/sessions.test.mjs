@@ -165,6 +165,21 @@ scenario("token-and-jwks", ["basic"], async (run) => {
   const { user, token } = await signedUp(run, ada);
   const { data } = await run.step("GET /token", () => ada.client.token());
   const jwks = await run.step("GET /jwks", () => ada.client.jwks());
+  const jwksExchange = run.steps.at(-1).exchanges[0];
+  await run.deliberate("jwks-use-and-cache-control", {
+    "better-auth": async () => {
+      assert.equal(jwks.data.keys[0].use, undefined);
+      assert.equal(jwksExchange.response.headers["cache-control"], undefined);
+    },
+    // The generated server's /jwks (shared with the token API) says what its keys are for
+    // and lets verifiers cache it for five minutes; observed as Better Auth's after that.
+    authgen: async () => {
+      assert.ok(jwksExchange.response.body.keys.every((key) => key.use === "sig"));
+      assert.equal(jwksExchange.response.headers["cache-control"], "public, max-age=300");
+      for (const key of jwksExchange.response.body.keys) delete key.use;
+      delete jwksExchange.response.headers["cache-control"];
+    },
+  });
   const keys = createLocalJWKSet(jwks.data);
   const origin = new URL(run.baseURL).origin;
   const { payload, protectedHeader } = await jwtVerify(data.token, keys, {
@@ -462,4 +477,51 @@ scenario("plain-routes", ["basic"], async (run) => {
     }),
   );
   assert.equal(broken.status, 400);
+});
+
+scenario("origin-rules", ["basic"], async (run) => {
+  const ada = run.browser("ada");
+  const { token } = await signedUp(run, ada);
+  const missing = await run.step("a cookie-carrying sign-out without Origin", () =>
+    ada.with({ origin: null }, () => ada.client.signOut()),
+  );
+  assert.equal(missing.error.status, 403);
+  assert.equal(missing.error.code, "MISSING_OR_NULL_ORIGIN");
+  const nullOrigin = await run.step("Origin: null", () => ada.with({ origin: "null" }, () => ada.client.signOut()));
+  assert.equal(nullOrigin.error.code, "MISSING_OR_NULL_ORIGIN");
+  const wrong = await run.step("a wrong Origin", () =>
+    ada.with({ origin: "https://evil.example" }, () => ada.client.signOut()),
+  );
+  assert.equal(wrong.error.status, 403);
+  assert.equal(wrong.error.code, "INVALID_ORIGIN");
+  assert.equal(await run.store.sessionExists(token), true, "the refused sign-outs changed nothing");
+  const still = await run.step("still signed in", () => ada.client.getSession());
+  assert.equal(still.data.session.token, token);
+  const referer = await run.step("no Origin but a trusted Referer", () =>
+    ada.with({ origin: null, headers: { referer: `${run.appOrigin}/settings` } }, () => ada.client.signOut()),
+  );
+  assert.deepEqual(referer.data, { success: true });
+  assert.equal(await run.store.sessionExists(token), false);
+  const cookieless = run.browser("cookieless");
+  const fetchMetadata = await run.step("a cookie-less sign-up without Origin, with Sec-Fetch-Mode: refused", () =>
+    cookieless.with({ origin: null }, () =>
+      cookieless.client.signUp.email({ email: run.email("no-origin"), password: PASSWORD, name: "x" }),
+    ),
+  );
+  assert.equal(fetchMetadata.error.code, "MISSING_OR_NULL_ORIGIN");
+  const curl = run.browser("curl");
+  const plain = await run.step("the same without Sec-Fetch-* headers (curl, a server): allowed", () =>
+    curl.plainRequest("POST", `${run.baseURL}/sign-up/email`, {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: run.email("curl"), password: PASSWORD, name: "curl" }),
+    }),
+  );
+  assert.equal(plain.status, 200);
+  const stranger = run.browser("stranger");
+  const wrongNoCookie = await run.step("a cookie-less sign-in from a wrong Origin is refused", () =>
+    stranger.with({ origin: "https://evil.example" }, () =>
+      stranger.client.signIn.email({ email: run.email("nobody"), password: PASSWORD }),
+    ),
+  );
+  assert.equal(wrongNoCookie.error.code, "INVALID_ORIGIN");
 });

@@ -25,6 +25,8 @@ scenario("sign-up", ["basic", "full"], async (run) => {
     // Better Auth: scrypt, `salthex:keyhex` (N=16384, r=16, p=1, dkLen=64).
     "better-auth": async () =>
       assert.match(await run.store.passwordHash(email), /^[0-9a-f]{32}:[0-9a-f]{128}$/),
+    // The generated server: argon2id in PHC format (it verifies Better Auth's on sign-in).
+    authgen: async () => assert.match(await run.store.passwordHash(email), /^\$argon2id\$v=19\$/),
   });
 });
 
