@@ -12,7 +12,7 @@ use crate::doctor::lang::fields;
 use crate::doctor::lang::js::property_pair;
 use crate::doctor::lang::{nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
-use crate::secret::{self, SECRET_KEYS};
+use crate::secret::{self, SECRET_KEYS, is_signing_secret_name};
 
 use super::Check;
 
@@ -46,40 +46,57 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
                         .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
                 );
             }
-            if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
+            if template || !is_signing_secret_name(&entry.key) {
                 continue;
             }
+            // A verifier key is derived from the auth server's secret: a value generated here
+            // would not match it.
+            let generated = SECRET_KEYS.contains(&entry.key.as_str());
             if entry.value.is_empty() {
-                out.push(
-                    Finding::new(
-                        ID,
-                        file,
-                        entry.key_span.clone(),
-                        format!(
-                            "{} is empty: the server refuses to start or signs with an empty key",
-                            entry.key
-                        ),
-                    )
-                    .help("run `authgen secret --write`, or `authgen doctor --fix`")
-                    .fix(Fix::safe(
-                        "write a fresh 32-byte secret",
-                        vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
-                    )),
+                let finding = Finding::new(
+                    ID,
+                    file,
+                    entry.key_span.clone(),
+                    format!(
+                        "{} is empty: the server refuses to start or signs with an empty key",
+                        entry.key
+                    ),
                 );
+                out.push(if generated {
+                    finding
+                        .help("run `authgen secret --write`, or `authgen doctor --fix`")
+                        .fix(Fix::safe(
+                            "write a fresh 32-byte secret",
+                            vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
+                        ))
+                } else {
+                    finding.help(DERIVED_HELP)
+                });
             } else if let Some(why) = secret::weakness(&entry.value) {
-                out.push(
-                    Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
-                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
-                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                let finding = Finding::new(
+                    ID,
+                    file,
+                    entry.value_span.clone(),
+                    format!("{} {why}: tokens signed with it can be forged", entry.key),
                 );
+                out.push(if generated {
+                    finding
+                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
+                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())]))
+                } else {
+                    finding.help(DERIVED_HELP)
+                });
             }
         }
     }
     mismatch(ws, out);
+    derived_mismatch(ws, out);
     deploy_files(ws, &mut defined, out);
     literals(ws, out);
     missing(ws, &defined, out);
 }
+
+const DERIVED_HELP: &str = "it is the HS256 key derived from the auth server's AUTH_SECRET: `authgen secret --write` writes a fresh AUTH_SECRET and this key together (the old secret stays readable as AUTH_SECRET_PREVIOUS)";
 
 fn is_public(key: &str) -> bool {
     [
@@ -160,6 +177,47 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+/// A backend's AUTH_JWT_KEY that is not [`secret::hs256_verifier_key`] of the AUTH_SECRET in
+/// the generated auth server's env file of the same name: the server signs with the derived
+/// key, so the backend rejects every token.
+fn derived_mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
+    let servers = facts::authgen_server_dirs(ws);
+    let in_server = |rel: &str| {
+        servers
+            .iter()
+            .any(|d| d.is_empty() || rel.starts_with(&format!("{d}/")))
+    };
+    for verifier in facts::value_env_files(ws) {
+        let Some(key) = verifier
+            .env_value("AUTH_JWT_KEY")
+            .filter(|k| !k.value.is_empty())
+        else {
+            continue;
+        };
+        if in_server(&verifier.rel) {
+            continue;
+        }
+        for dir in &servers {
+            let Some(issuer) = ws.source(&crate::discover::join_rel(dir, verifier.name())) else {
+                continue;
+            };
+            let Some(root) = issuer
+                .env_value("AUTH_SECRET")
+                .filter(|s| !s.value.is_empty())
+            else {
+                continue;
+            };
+            if secret::hs256_verifier_key(&root.value) == key.value {
+                continue;
+            }
+            out.push(
+                Finding::new(ID, &verifier, key.value_span.clone(), format!("AUTH_JWT_KEY is not the key derived from the auth server's AUTH_SECRET ({}): the server signs HS256 tokens with that derived key, so every token fails verification here (401 on every request)", issuer.rel))
+                    .help(DERIVED_HELP),
+            );
+        }
+    }
+}
+
 /// Secrets written as literals into compose files, fly.toml `[env]` and Dockerfile `ENV`;
 /// keys set there (as references) count as defined.
 fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Finding>) {
@@ -175,7 +233,7 @@ fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Fi
         };
         for (key, value, span) in deploy_env(&file) {
             defined.insert(key.clone());
-            if SECRET_KEYS.contains(&key.as_str()) && !value.is_empty() && !value.starts_with('$') {
+            if is_signing_secret_name(&key) && !value.is_empty() && !value.starts_with('$') {
                 out.push(
                     Finding::new(ID, &file, span, format!("{key} is written into {name}: everyone with the repository can sign tokens"))
                         .help("reference it from the environment (`${AUTH_SECRET}`, `fly secrets set`, the platform's secret store) and rotate it"),
@@ -317,7 +375,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
             let name = file.node_text(left).to_ascii_uppercase();
             let scope = assign.parent().and_then(|p| p.parent()).map(|p| p.kind());
             if left.kind() != "identifier"
-                || !SECRET_KEYS.contains(&name.as_str())
+                || !is_signing_secret_name(&name)
                 || !matches!(scope, Some("module" | "class_definition") | None)
             {
                 continue;
@@ -335,7 +393,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
             let Some([name, value]) = fields(item, ["name", "value"]) else {
                 continue;
             };
-            if SECRET_KEYS.contains(&file.node_text(name))
+            if is_signing_secret_name(file.node_text(name))
                 && string_value(&file, value).is_some_and(|s| !s.is_empty())
             {
                 out.push(
@@ -371,13 +429,17 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
 
 fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
     for facts::EnvRead { file, key, span } in facts::env_reads(ws) {
-        if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
+        if !is_signing_secret_name(&key) || defined.contains(&key) {
             continue;
         }
         let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
         let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
             .severity(Severity::Warning)
             .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
+        if !SECRET_KEYS.contains(&key.as_str()) {
+            out.push(finding.help(DERIVED_HELP));
+            continue;
+        }
         // Several read sites of one key carry the same edit; the fixer applies it once.
         let fix = {
             let existing = ws.source(&env);
