@@ -23,6 +23,8 @@ impl Check for EnvFileCommitted {
 
     fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
         check(ws, out);
+        // Agent, template, docs, spec and test folders hold dummy values, not the app's.
+        out.retain(|f| !crate::doctor::lang::is_outside_app(&f.file));
     }
 }
 

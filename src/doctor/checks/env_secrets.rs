@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
-use crate::doctor::lang::fields;
 use crate::doctor::lang::js::property_pair;
+use crate::doctor::lang::{self, fields};
 use crate::doctor::lang::{nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
 use crate::secret::{self, SECRET_KEYS, is_signing_secret_name};
@@ -93,7 +93,10 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
     derived_mismatch(ws, out);
     deploy_files(ws, &mut defined, out);
     literals(ws, out);
+    fallbacks(ws, out);
     missing(ws, &defined, out);
+    // Agent, template, docs, spec and test folders are not the application's configuration.
+    out.retain(|f| !lang::is_outside_app(&f.file));
 }
 
 const DERIVED_HELP: &str = "it is the HS256 key derived from the auth server's AUTH_SECRET: `authgen secret --write` writes a fresh AUTH_SECRET and this key together (the old secret stays readable as AUTH_SECRET_PREVIOUS)";
@@ -373,10 +376,18 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
                 continue;
             };
             let name = file.node_text(left).to_ascii_uppercase();
-            let scope = assign.parent().and_then(|p| p.parent()).map(|p| p.kind());
+            // Module level, or a class body (dataclass fields, class constants); a pydantic
+            // `BaseSettings` field's default is a fallback ([`fallbacks`]).
+            let container = assign.parent().and_then(|p| p.parent());
+            let class = container
+                .filter(|c| c.kind() == "block")
+                .and_then(|b| b.parent())
+                .filter(|c| c.kind() == "class_definition");
+            let module_level = container.is_none_or(|c| c.kind() == "module");
             if left.kind() != "identifier"
                 || !is_signing_secret_name(&name)
-                || !matches!(scope, Some("module" | "class_definition") | None)
+                || !(module_level || class.is_some())
+                || class.is_some_and(|c| lang::python::is_settings_class(&file, c))
             {
                 continue;
             }
@@ -405,6 +416,58 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+/// Env reads that fall back to a literal: whenever the variable is unset the server signs with
+/// it. The fix removes the fallback (the read stays) and lists the variable in the env
+/// template next to the code, when there is one.
+fn fallbacks(ws: &Workspace, out: &mut Vec<Finding>) {
+    for fallback in facts::env_fallbacks(ws) {
+        let facts::EnvFallback {
+            file,
+            key,
+            literal,
+            removal,
+            ..
+        } = &fallback;
+        let finding = Finding::new(ID, file, literal.clone(), format!("{key} falls back to this literal: the server runs on it whenever {key} is unset, production included, and everyone with the repository can sign tokens with it"))
+            .help(format!("remove the fallback so a missing {key} stops the server at start, set {key} in the environment (`authgen secret` makes one) and rotate the literal's value"));
+        let Some((range, replacement)) = removal else {
+            out.push(finding);
+            continue;
+        };
+        let mut edits = vec![Edit::replace(file, range.clone(), replacement.as_str())];
+        let template = env_template(ws, &package_dir(ws, file))
+            .or_else(|| env_template(ws, ""))
+            .filter(|t| t.env_value(key).is_none());
+        let description = match &template {
+            Some(template) => {
+                let sep = if template.text.is_empty() || template.text.ends_with('\n') {
+                    ""
+                } else {
+                    "\n"
+                };
+                edits.push(Edit::insert(
+                    template,
+                    template.text.len(),
+                    format!("{sep}{key}=\n"),
+                ));
+                format!("remove the fallback and list {key} in {}", template.rel)
+            }
+            None => "remove the fallback".to_owned(),
+        };
+        out.push(finding.fix(Fix::safe(description, edits)));
+    }
+}
+
+/// The env template (`.env.example`, `.env.sample`, ...) directly in `dir`.
+fn env_template(ws: &Workspace, dir: &str) -> Option<std::rc::Rc<SourceFile>> {
+    ws.env_files()
+        .iter()
+        .filter(|f| crate::discover::parent(f) == dir)
+        .filter(|f| is_env_template(crate::discover::file_name(f)))
+        .min_by_key(|f| !f.ends_with(".env.example"))
+        .and_then(|f| ws.source(f))
+}
+
 /// The directory whose `.env` a program in `file` loads: the nearest package root.
 fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
     let mut dir = file.dir().to_owned();
@@ -428,8 +491,16 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
 }
 
 fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
+    let fallbacks = facts::env_fallbacks(ws);
     for facts::EnvRead { file, key, span } in facts::env_reads(ws) {
         if !is_signing_secret_name(&key) || defined.contains(&key) {
+            continue;
+        }
+        // A read with a literal fallback is reported as that.
+        if fallbacks
+            .iter()
+            .any(|f| f.file.rel == file.rel && f.read == span)
+        {
             continue;
         }
         let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
