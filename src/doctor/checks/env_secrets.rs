@@ -534,3 +534,57 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
         out.push(finding.fix(fix));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::doctor::Options;
+
+    fn messages(files: &[(&str, &str)]) -> Vec<(String, String)> {
+        let tmp = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let path = tmp.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let report = crate::doctor::run(
+            tmp.path(),
+            &Options {
+                only: vec![super::ID.to_owned()],
+            },
+        )
+        .unwrap();
+        report
+            .findings()
+            .map(|f| (f.file.clone(), f.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_backend_key_not_derived_from_the_servers_secret_is_a_mismatch() {
+        let secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let server = format!("AUTH_SECRET={secret}\n");
+        let derived = format!(
+            "AUTH_JWT_KEY={}\n",
+            crate::secret::hs256_verifier_key(secret)
+        );
+        let wrong = format!(
+            "AUTH_JWT_KEY={}\n",
+            crate::secret::hs256_verifier_key("other")
+        );
+        let toml = "auth_dir = \"auth-server\"\nbackend_dir = \"api\"\n";
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("auth-server/.env", &server),
+            ("api/.env", &wrong),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "api/.env");
+        assert!(found[0].1.starts_with("AUTH_JWT_KEY is not the key derived from the auth server's AUTH_SECRET (auth-server/.env)"), "{found:?}");
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("auth-server/.env", &server),
+            ("api/.env", &derived),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
