@@ -587,4 +587,44 @@ mod tests {
         ]);
         assert!(found.is_empty(), "{found:?}");
     }
+
+    #[test]
+    fn fallback_literals_in_every_shape_and_not_empty_ones() {
+        let found = messages(&[
+            (
+                "server/src/a.ts",
+                "export const a = process.env.AUTH_SECRET ??\n  process.env.BETTER_AUTH_SECRET ??\n  \"nullish-fallback-0123456789\";\nconst { JWT_SECRET: jwt = \"renamed-default-0123456789\" } = process.env;\nexport const empty = process.env.JWT_SECRET_KEY || \"\";\nexport const url = process.env.AUTH_URL || \"http://localhost:3001\";\n",
+            ),
+            (
+                "api/app/b.py",
+                "import os\n\nA = os.environ.get(\"SECRET_KEY\", default=\"keyword-default-0123456789\")\nB = os.getenv(\"JWT_SECRET\", \"\")\n",
+            ),
+            (
+                "api/src/c.rs",
+                "fn f() {\n    let a = std::env::var(\"JWT_SECRET\").unwrap_or(\"to-string-default-0123\".to_string());\n    let b = std::env::var(\"AUTH_SECRET\").unwrap_or_default();\n}\n",
+            ),
+            (
+                ".env.example",
+                "AUTH_SECRET=\nBETTER_AUTH_SECRET=\nJWT_SECRET=\nJWT_SECRET_KEY=\nSECRET_KEY=\n",
+            ),
+        ]);
+        let fallbacks: Vec<&(String, String)> = found
+            .iter()
+            .filter(|(_, m)| m.contains("falls back to this literal"))
+            .collect();
+        let keys: Vec<(&str, &str)> = fallbacks
+            .iter()
+            .map(|(f, m)| (f.as_str(), m.split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api/app/b.py", "SECRET_KEY"),
+                ("api/src/c.rs", "JWT_SECRET"),
+                ("server/src/a.ts", "AUTH_SECRET"),
+                ("server/src/a.ts", "JWT_SECRET"),
+            ],
+            "{found:?}"
+        );
+    }
 }
