@@ -35,6 +35,32 @@ pub const SECRET_KEYS: &[&str] = &[
     "SECRET_KEY",
 ];
 
+/// Keys an HS256 verifier holds instead of the secret: [`hs256_verifier_key`] of the auth
+/// server's AUTH_SECRET, so never a value generated on its own.
+pub const VERIFIER_KEYS: &[&str] = &["AUTH_JWT_KEY"];
+
+/// Whether `key` names a signing secret or a key derived from one ([`SECRET_KEYS`],
+/// [`VERIFIER_KEYS`]): whoever has its value can sign tokens.
+pub fn is_signing_secret_name(key: &str) -> bool {
+    SECRET_KEYS.contains(&key) || VERIFIER_KEYS.contains(&key)
+}
+
+/// Whether `key` names a credential worth keeping out of git: a signing secret, or any
+/// `*SECRET*`, `*KEY*`, `*TOKEN*`, `*PASSWORD*`, `*PASSWD*`, `*CREDENTIALS*` variable.
+pub fn is_credential_name(key: &str) -> bool {
+    is_signing_secret_name(key)
+        || [
+            "SECRET",
+            "KEY",
+            "TOKEN",
+            "PASSWORD",
+            "PASSWD",
+            "CREDENTIALS",
+        ]
+        .iter()
+        .any(|k| key.contains(k))
+}
+
 const PLACEHOLDERS: &[&str] = &[
     "changeme",
     "change-me",

@@ -24,6 +24,7 @@ pub struct Model {
     python_dependencies: OnceCell<Vec<PyDependency>>,
     cookie_writes: OnceCell<Vec<CookieWrite>>,
     env_reads: OnceCell<Vec<EnvRead>>,
+    env_fallbacks: OnceCell<Vec<EnvFallback>>,
 }
 
 /// `authgen.toml` at the root, when it exists and parses.
@@ -220,6 +221,8 @@ pub struct PyDependency {
     /// comment (`python-jose[cryptography]==3.3.0`); in pyproject.toml the dependency string,
     /// quotes included, or the Poetry key; in a Pipfile the key.
     pub span: std::ops::Range<usize>,
+    /// For a Poetry or Pipfile key: its version string, quotes included, when it has one.
+    pub version: Option<std::ops::Range<usize>>,
 }
 
 /// Every Python dependency declared in requirements files, pyproject.toml (PEP 621, PEP 735
@@ -247,15 +250,19 @@ fn extract_python_dependencies(ws: &Workspace) -> Vec<PyDependency> {
         };
         let Some(file) = ws.source(rel) else { continue };
         let found = match kind {
-            PyDependencyFile::Requirements => python::requirement_lines(&file.text),
+            PyDependencyFile::Requirements => python::requirement_lines(&file.text)
+                .into_iter()
+                .map(|(name, span)| (name, span, None))
+                .collect(),
             PyDependencyFile::Pyproject => toml::pyproject_dependencies(&file.text),
             PyDependencyFile::Pipfile => toml::pipfile_dependencies(&file.text),
         };
-        out.extend(found.into_iter().map(|(name, span)| PyDependency {
+        out.extend(found.into_iter().map(|(name, span, version)| PyDependency {
             file: file.clone(),
             kind,
             name,
             span,
+            version,
         }));
     }
     out
@@ -362,6 +369,51 @@ pub fn env_reads(ws: &Workspace) -> Vec<EnvRead> {
                 }));
             }
             reads
+        })
+        .clone()
+}
+
+// ---- Env reads with a literal fallback ----
+
+/// An env read that falls back to a non-empty string literal when the variable is unset:
+/// `process.env.X || "…"` / `?? "…"`, `const { X = "…" } = process.env`, a zod field
+/// `X: z.string().default("…")`, `os.getenv("X", "…")`, `os.environ.get("X", "…")`, a
+/// pydantic `BaseSettings` field `x: str = "…"`, `env::var("X").unwrap_or("…".into())`.
+#[derive(Clone)]
+pub struct EnvFallback {
+    pub file: Rc<SourceFile>,
+    pub key: String,
+    /// The read as [`EnvRead`] has it (`process.env.X`, `os.getenv("X", "…")`,
+    /// `env::var("X")`), or the destructured name, zod key or settings field.
+    pub read: Range<usize>,
+    /// The literal, quotes included.
+    pub literal: Range<usize>,
+    /// What removing the fallback rewrites and what it writes there: `` (delete `|| "…"`,
+    /// `, "…"`, `= "…"`, `.default("…")`), or for Rust `.expect("X is not set")`. `None`
+    /// when there is no edit that keeps the code valid.
+    pub removal: Option<(Range<usize>, String)>,
+}
+
+/// Every env read with a literal fallback in JS/TS, Python and Rust sources, in file order.
+pub fn env_fallbacks(ws: &Workspace) -> Vec<EnvFallback> {
+    ws.model
+        .env_fallbacks
+        .get_or_init(|| {
+            let mut out = Vec::new();
+            for file in ws.sources_in(&[
+                Lang::TypeScript,
+                Lang::Tsx,
+                Lang::JavaScript,
+                Lang::Python,
+                Lang::Rust,
+            ]) {
+                out.extend(match file.lang {
+                    Lang::Python => super::lang::python::env_fallbacks(&file),
+                    Lang::Rust => super::lang::rust::env_fallbacks(&file),
+                    _ => super::lang::js::env_fallbacks(&file),
+                });
+            }
+            out
         })
         .clone()
 }

@@ -8,13 +8,64 @@
 
 use std::str::FromStr;
 
-use pep508_rs::pep440_rs::{Operator, Version};
+use pep508_rs::pep440_rs::{Operator, Version, VersionSpecifiers};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 
 use super::workspace::push_keeping_layout;
 use super::{Action, Change, GenerateError, Source};
 use crate::configure::{Algorithm, AuthConfig, SessionValidation};
 use crate::discover::{Backend, BackendFramework, Project, requirement_names};
+
+/// The lowest PyJWT the verifier accepts: 2.10.0 has CVE-2024-53861 (a partial `iss` match),
+/// fixed in 2.10.1. The generator raises a declared pin below it; the doctor's
+/// `jwt-verification` flags one.
+pub const PYJWT_FLOOR: &str = "2.10.1";
+
+/// PyJWT as the FastAPI verifier needs it: the `crypto` extra (EdDSA), at least
+/// [`PYJWT_FLOOR`].
+pub const PYJWT: Requirement = Requirement {
+    name: "pyjwt",
+    extras: &["crypto"],
+    version: PYJWT_FLOOR,
+    floor: Some(PYJWT_FLOOR),
+};
+
+/// The version specifiers of one PEP 508 requirement (`PyJWT[crypto]>=2.8,<3`); `None` for
+/// a URL, no version bound, or a spec that does not parse.
+fn specifiers(spec: &str) -> Option<(pep508_rs::Requirement, VersionSpecifiers)> {
+    let parsed = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(spec.trim()).ok()?;
+    let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) = &parsed.version_or_url else {
+        return None;
+    };
+    let specifiers = specifiers.clone();
+    Some((parsed, specifiers))
+}
+
+/// Whether the PEP 508 requirement `spec` allows `version`; `None` when it has no version
+/// bound (or does not parse).
+pub fn admits(spec: &str, version: &str) -> Option<bool> {
+    let (_, specifiers) = specifiers(spec)?;
+    Some(specifiers.contains(&Version::from_str(version).ok()?))
+}
+
+/// Whether `spec` allows some release below `version`: the releases a range could still pick
+/// (a sample of real PyJWT releases and the versions the specifiers name).
+pub fn admits_below(spec: &str, version: &str) -> Option<bool> {
+    let (_, specifiers) = specifiers(spec)?;
+    let floor = Version::from_str(version).ok()?;
+    let sample = [
+        "0.4.3", "1.0.0", "1.7.1", "2.0.0", "2.3.0", "2.4.0", "2.6.0", "2.8.0", "2.9.0", "2.10.0",
+    ]
+    .iter()
+    .filter_map(|v| Version::from_str(v).ok());
+    let named = specifiers.iter().map(|s| s.version().clone());
+    Some(
+        sample
+            .chain(named)
+            .filter(|v| *v < floor)
+            .any(|v| specifiers.contains(&v)),
+    )
+}
 
 /// A Python requirement: its normalised distribution name, extras and version bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,24 +93,10 @@ impl Requirement {
     /// no version bound, a URL, or nothing below the floor admitted).
     pub fn raised(&self, spec: &str) -> Option<String> {
         let floor = Version::from_str(self.floor?).ok()?;
-        let parsed =
-            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(spec.trim()).ok()?;
-        let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specifiers)) = &parsed.version_or_url
-        else {
-            return None;
-        };
-        // Releases below the floor that a range could still pick.
-        let below = [
-            "1.7.1", "2.0.0", "2.4.0", "2.6.0", "2.8.0", "2.9.0", "2.10.0",
-        ];
-        let admits_below = below
-            .iter()
-            .filter_map(|v| Version::from_str(v).ok())
-            .filter(|v| *v < floor)
-            .any(|v| specifiers.contains(&v));
-        if !admits_below {
+        if !admits_below(spec, self.floor?)? {
             return None;
         }
+        let (parsed, specifiers) = specifiers(spec)?;
         // Keep the upper bounds and exclusions that still allow the floor.
         let mut kept = vec![format!(">={floor}")];
         for specifier in specifiers.iter() {
@@ -104,12 +141,7 @@ impl Requirement {
 /// What the FastAPI verifier imports, for this configuration.
 pub fn python_requirements(config: &AuthConfig, backend: &Backend) -> Vec<Requirement> {
     let mut reqs = vec![
-        Requirement {
-            name: "pyjwt",
-            extras: &["crypto"],
-            version: "2.10.1",
-            floor: Some("2.10.1"),
-        },
+        PYJWT,
         Requirement {
             name: "pydantic-settings",
             extras: &[],
@@ -366,12 +398,7 @@ fn normalise(name: &str) -> String {
 mod tests {
     use super::*;
 
-    const JWT: Requirement = Requirement {
-        name: "pyjwt",
-        extras: &["crypto"],
-        version: "2.10.1",
-        floor: Some("2.10.1"),
-    };
+    const JWT: Requirement = PYJWT;
     const HTTPX: Requirement = Requirement {
         name: "httpx",
         extras: &[],
@@ -390,6 +417,9 @@ mod tests {
                 Some("PyJWT[crypto]>=2.10.1; python_full_version >= '3.10'"),
             ),
             ("PyJWT==2.10.0", Some("PyJWT[crypto]>=2.10.1")),
+            ("PyJWT==2.3.0", Some("PyJWT[crypto]>=2.10.1")),
+            ("PyJWT<1.5", Some("PyJWT[crypto]>=2.10.1")),
+            ("PyJWT>=2.11", None),
             ("PyJWT>=2.10.1", None),
             ("PyJWT[crypto]==2.10.1", None),
             ("PyJWT", None),

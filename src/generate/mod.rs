@@ -4,7 +4,7 @@
 mod apply;
 mod catalog;
 pub mod context;
-mod dependencies;
+pub mod dependencies;
 pub mod issued;
 mod templates;
 mod workspace;

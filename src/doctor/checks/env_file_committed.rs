@@ -23,6 +23,8 @@ impl Check for EnvFileCommitted {
 
     fn check(&self, ws: &Workspace, out: &mut Vec<Finding>) {
         check(ws, out);
+        // Agent, template, docs, spec and test folders hold dummy values, not the app's.
+        out.retain(|f| !crate::doctor::lang::is_outside_app(&f.file));
     }
 }
 
@@ -85,22 +87,13 @@ fn ignore_edit(gitignore: Option<&SourceFile>) -> Edit {
     }
 }
 
-/// A value worth protecting: a secret-ish key with a value, or a database URL with a password.
+/// A value worth protecting: a credential's name with a value, or a database URL with a
+/// password.
 fn is_secret_looking(key: &str, value: &str) -> bool {
     if value.is_empty() {
         return false;
     }
-    if [
-        "SECRET",
-        "KEY",
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "CREDENTIALS",
-    ]
-    .iter()
-    .any(|k| key.contains(k))
-    {
+    if crate::secret::is_credential_name(key) {
         return true;
     }
     key.ends_with("_URL")

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
-use crate::doctor::lang::fields;
 use crate::doctor::lang::js::property_pair;
+use crate::doctor::lang::{self, fields};
 use crate::doctor::lang::{nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
-use crate::secret::{self, SECRET_KEYS};
+use crate::secret::{self, SECRET_KEYS, is_signing_secret_name};
 
 use super::Check;
 
@@ -46,40 +46,60 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
                         .fix(Fix::unsafe_("remove the client-exposed copy", vec![Edit::delete(file, line)])),
                 );
             }
-            if template || !SECRET_KEYS.contains(&entry.key.as_str()) {
+            if template || !is_signing_secret_name(&entry.key) {
                 continue;
             }
+            // A verifier key is derived from the auth server's secret: a value generated here
+            // would not match it.
+            let generated = SECRET_KEYS.contains(&entry.key.as_str());
             if entry.value.is_empty() {
-                out.push(
-                    Finding::new(
-                        ID,
-                        file,
-                        entry.key_span.clone(),
-                        format!(
-                            "{} is empty: the server refuses to start or signs with an empty key",
-                            entry.key
-                        ),
-                    )
-                    .help("run `authgen secret --write`, or `authgen doctor --fix`")
-                    .fix(Fix::safe(
-                        "write a fresh 32-byte secret",
-                        vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
-                    )),
+                let finding = Finding::new(
+                    ID,
+                    file,
+                    entry.key_span.clone(),
+                    format!(
+                        "{} is empty: the server refuses to start or signs with an empty key",
+                        entry.key
+                    ),
                 );
+                out.push(if generated {
+                    finding
+                        .help("run `authgen secret --write`, or `authgen doctor --fix`")
+                        .fix(Fix::safe(
+                            "write a fresh 32-byte secret",
+                            vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())],
+                        ))
+                } else {
+                    finding.help(DERIVED_HELP)
+                });
             } else if let Some(why) = secret::weakness(&entry.value) {
-                out.push(
-                    Finding::new(ID, file, entry.value_span.clone(), format!("{} {why}: tokens signed with it can be forged", entry.key))
-                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
-                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())])),
+                let finding = Finding::new(
+                    ID,
+                    file,
+                    entry.value_span.clone(),
+                    format!("{} {why}: tokens signed with it can be forged", entry.key),
                 );
+                out.push(if generated {
+                    finding
+                        .help("replace it with 32 random bytes (`authgen secret --write`); every session signed with the old value ends")
+                        .fix(Fix::unsafe_("replace it with a fresh 32-byte secret", vec![Edit::replace(file, entry.value_span.clone(), fresh.clone())]))
+                } else {
+                    finding.help(DERIVED_HELP)
+                });
             }
         }
     }
     mismatch(ws, out);
+    derived_mismatch(ws, out);
     deploy_files(ws, &mut defined, out);
     literals(ws, out);
+    fallbacks(ws, out);
     missing(ws, &defined, out);
+    // Agent, template, docs, spec and test folders are not the application's configuration.
+    out.retain(|f| !lang::is_outside_app(&f.file));
 }
+
+const DERIVED_HELP: &str = "it is the HS256 key derived from the auth server's AUTH_SECRET: `authgen secret --write` writes a fresh AUTH_SECRET and this key together (the old secret stays readable as AUTH_SECRET_PREVIOUS)";
 
 fn is_public(key: &str) -> bool {
     [
@@ -160,6 +180,47 @@ fn mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
     }
 }
 
+/// A backend's AUTH_JWT_KEY that is not [`secret::hs256_verifier_key`] of the AUTH_SECRET in
+/// the generated auth server's env file of the same name: the server signs with the derived
+/// key, so the backend rejects every token.
+fn derived_mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
+    let servers = facts::authgen_server_dirs(ws);
+    let in_server = |rel: &str| {
+        servers
+            .iter()
+            .any(|d| d.is_empty() || rel.starts_with(&format!("{d}/")))
+    };
+    for verifier in facts::value_env_files(ws) {
+        let Some(key) = verifier
+            .env_value("AUTH_JWT_KEY")
+            .filter(|k| !k.value.is_empty())
+        else {
+            continue;
+        };
+        if in_server(&verifier.rel) {
+            continue;
+        }
+        for dir in &servers {
+            let Some(issuer) = ws.source(&crate::discover::join_rel(dir, verifier.name())) else {
+                continue;
+            };
+            let Some(root) = issuer
+                .env_value("AUTH_SECRET")
+                .filter(|s| !s.value.is_empty())
+            else {
+                continue;
+            };
+            if secret::hs256_verifier_key(&root.value) == key.value {
+                continue;
+            }
+            out.push(
+                Finding::new(ID, &verifier, key.value_span.clone(), format!("AUTH_JWT_KEY is not the key derived from the auth server's AUTH_SECRET ({}): the server signs HS256 tokens with that derived key, so every token fails verification here (401 on every request)", issuer.rel))
+                    .help(DERIVED_HELP),
+            );
+        }
+    }
+}
+
 /// Secrets written as literals into compose files, fly.toml `[env]` and Dockerfile `ENV`;
 /// keys set there (as references) count as defined.
 fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Finding>) {
@@ -175,7 +236,7 @@ fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Fi
         };
         for (key, value, span) in deploy_env(&file) {
             defined.insert(key.clone());
-            if SECRET_KEYS.contains(&key.as_str()) && !value.is_empty() && !value.starts_with('$') {
+            if is_signing_secret_name(&key) && !value.is_empty() && !value.starts_with('$') {
                 out.push(
                     Finding::new(ID, &file, span, format!("{key} is written into {name}: everyone with the repository can sign tokens"))
                         .help("reference it from the environment (`${AUTH_SECRET}`, `fly secrets set`, the platform's secret store) and rotate it"),
@@ -315,10 +376,18 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
                 continue;
             };
             let name = file.node_text(left).to_ascii_uppercase();
-            let scope = assign.parent().and_then(|p| p.parent()).map(|p| p.kind());
+            // Module level, or a class body (dataclass fields, class constants); a pydantic
+            // `BaseSettings` field's default is a fallback ([`fallbacks`]).
+            let container = assign.parent().and_then(|p| p.parent());
+            let class = container
+                .filter(|c| c.kind() == "block")
+                .and_then(|b| b.parent())
+                .filter(|c| c.kind() == "class_definition");
+            let module_level = container.is_none_or(|c| c.kind() == "module");
             if left.kind() != "identifier"
-                || !SECRET_KEYS.contains(&name.as_str())
-                || !matches!(scope, Some("module" | "class_definition") | None)
+                || !is_signing_secret_name(&name)
+                || !(module_level || class.is_some())
+                || class.is_some_and(|c| lang::python::is_settings_class(&file, c))
             {
                 continue;
             }
@@ -335,7 +404,7 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
             let Some([name, value]) = fields(item, ["name", "value"]) else {
                 continue;
             };
-            if SECRET_KEYS.contains(&file.node_text(name))
+            if is_signing_secret_name(file.node_text(name))
                 && string_value(&file, value).is_some_and(|s| !s.is_empty())
             {
                 out.push(
@@ -345,6 +414,58 @@ fn literals(ws: &Workspace, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Env reads that fall back to a literal: whenever the variable is unset the server signs with
+/// it. The fix removes the fallback (the read stays) and lists the variable in the env
+/// template next to the code, when there is one.
+fn fallbacks(ws: &Workspace, out: &mut Vec<Finding>) {
+    for fallback in facts::env_fallbacks(ws) {
+        let facts::EnvFallback {
+            file,
+            key,
+            literal,
+            removal,
+            ..
+        } = &fallback;
+        let finding = Finding::new(ID, file, literal.clone(), format!("{key} falls back to this literal: the server runs on it whenever {key} is unset, production included, and everyone with the repository can sign tokens with it"))
+            .help(format!("remove the fallback so a missing {key} stops the server at start, set {key} in the environment (`authgen secret` makes one) and rotate the literal's value"));
+        let Some((range, replacement)) = removal else {
+            out.push(finding);
+            continue;
+        };
+        let mut edits = vec![Edit::replace(file, range.clone(), replacement.as_str())];
+        let template = env_template(ws, &package_dir(ws, file))
+            .or_else(|| env_template(ws, ""))
+            .filter(|t| t.env_value(key).is_none());
+        let description = match &template {
+            Some(template) => {
+                let sep = if template.text.is_empty() || template.text.ends_with('\n') {
+                    ""
+                } else {
+                    "\n"
+                };
+                edits.push(Edit::insert(
+                    template,
+                    template.text.len(),
+                    format!("{sep}{key}=\n"),
+                ));
+                format!("remove the fallback and list {key} in {}", template.rel)
+            }
+            None => "remove the fallback".to_owned(),
+        };
+        out.push(finding.fix(Fix::safe(description, edits)));
+    }
+}
+
+/// The env template (`.env.example`, `.env.sample`, ...) directly in `dir`.
+fn env_template(ws: &Workspace, dir: &str) -> Option<std::rc::Rc<SourceFile>> {
+    ws.env_files()
+        .iter()
+        .filter(|f| crate::discover::parent(f) == dir)
+        .filter(|f| is_env_template(crate::discover::file_name(f)))
+        .min_by_key(|f| !f.ends_with(".env.example"))
+        .and_then(|f| ws.source(f))
 }
 
 /// The directory whose `.env` a program in `file` loads: the nearest package root.
@@ -370,14 +491,26 @@ fn package_dir(ws: &Workspace, file: &SourceFile) -> String {
 }
 
 fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
+    let fallbacks = facts::env_fallbacks(ws);
     for facts::EnvRead { file, key, span } in facts::env_reads(ws) {
-        if !SECRET_KEYS.contains(&key.as_str()) || defined.contains(&key) {
+        if !is_signing_secret_name(&key) || defined.contains(&key) {
+            continue;
+        }
+        // A read with a literal fallback is reported as that.
+        if fallbacks
+            .iter()
+            .any(|f| f.file.rel == file.rel && f.read == span)
+        {
             continue;
         }
         let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
         let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
             .severity(Severity::Warning)
             .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
+        if !SECRET_KEYS.contains(&key.as_str()) {
+            out.push(finding.help(DERIVED_HELP));
+            continue;
+        }
         // Several read sites of one key carry the same edit; the fixer applies it once.
         let fix = {
             let existing = ws.source(&env);
@@ -399,5 +532,99 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
             Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
         };
         out.push(finding.fix(fix));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doctor::Options;
+
+    fn messages(files: &[(&str, &str)]) -> Vec<(String, String)> {
+        let tmp = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let path = tmp.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let report = crate::doctor::run(
+            tmp.path(),
+            &Options {
+                only: vec![super::ID.to_owned()],
+            },
+        )
+        .unwrap();
+        report
+            .findings()
+            .map(|f| (f.file.clone(), f.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_backend_key_not_derived_from_the_servers_secret_is_a_mismatch() {
+        let secret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let server = format!("AUTH_SECRET={secret}\n");
+        let derived = format!(
+            "AUTH_JWT_KEY={}\n",
+            crate::secret::hs256_verifier_key(secret)
+        );
+        let wrong = format!(
+            "AUTH_JWT_KEY={}\n",
+            crate::secret::hs256_verifier_key("other")
+        );
+        let toml = "auth_dir = \"auth-server\"\nbackend_dir = \"api\"\n";
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("auth-server/.env", &server),
+            ("api/.env", &wrong),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "api/.env");
+        assert!(found[0].1.starts_with("AUTH_JWT_KEY is not the key derived from the auth server's AUTH_SECRET (auth-server/.env)"), "{found:?}");
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("auth-server/.env", &server),
+            ("api/.env", &derived),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn fallback_literals_in_every_shape_and_not_empty_ones() {
+        let found = messages(&[
+            (
+                "server/src/a.ts",
+                "export const a = process.env.AUTH_SECRET ??\n  process.env.BETTER_AUTH_SECRET ??\n  \"nullish-fallback-0123456789\";\nconst { JWT_SECRET: jwt = \"renamed-default-0123456789\" } = process.env;\nexport const empty = process.env.JWT_SECRET_KEY || \"\";\nexport const url = process.env.AUTH_URL || \"http://localhost:3001\";\n",
+            ),
+            (
+                "api/app/b.py",
+                "import os\n\nA = os.environ.get(\"SECRET_KEY\", default=\"keyword-default-0123456789\")\nB = os.getenv(\"JWT_SECRET\", \"\")\n",
+            ),
+            (
+                "api/src/c.rs",
+                "fn f() {\n    let a = std::env::var(\"JWT_SECRET\").unwrap_or(\"to-string-default-0123\".to_string());\n    let b = std::env::var(\"AUTH_SECRET\").unwrap_or_default();\n}\n",
+            ),
+            (
+                ".env.example",
+                "AUTH_SECRET=\nBETTER_AUTH_SECRET=\nJWT_SECRET=\nJWT_SECRET_KEY=\nSECRET_KEY=\n",
+            ),
+        ]);
+        let fallbacks: Vec<&(String, String)> = found
+            .iter()
+            .filter(|(_, m)| m.contains("falls back to this literal"))
+            .collect();
+        let keys: Vec<(&str, &str)> = fallbacks
+            .iter()
+            .map(|(f, m)| (f.as_str(), m.split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api/app/b.py", "SECRET_KEY"),
+                ("api/src/c.rs", "JWT_SECRET"),
+                ("server/src/a.ts", "AUTH_SECRET"),
+                ("server/src/a.ts", "JWT_SECRET"),
+            ],
+            "{found:?}"
+        );
     }
 }

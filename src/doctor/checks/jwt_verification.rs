@@ -1,5 +1,6 @@
 //! `jwt-verification`: JWT verifiers that let the token choose how it is checked, skip the
-//! signature or expiry, or accept access tokens without `aud`/`iss`/`exp`; python-jose.
+//! signature or expiry, or accept access tokens without `aud`/`iss`/`exp`; python-jose; a
+//! PyJWT pin that allows releases below the verifier's floor.
 //!
 //! What it finds, why that breaks, and how safe its fixes are: `diagnostics/jwt-verification.md`.
 
@@ -18,6 +19,7 @@ use crate::doctor::lang::python::{
 use crate::doctor::lang::{arguments, callee, callee_name, descendants, nodes_of, string_value};
 use crate::doctor::workspace::{Lang, SourceFile, Workspace};
 use crate::doctor::{edits, lang};
+use crate::generate::dependencies::{self, PYJWT, PYJWT_FLOOR, Requirement};
 
 use super::Check;
 
@@ -52,6 +54,7 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
         python(&file, pinned, out);
     }
     declared_jose(ws, out);
+    pyjwt_pins(ws, out);
     for file in ws.sources_in(&[Lang::Rust]) {
         if !lang::is_test_path(&file.rel) && file.text.contains("jsonwebtoken") {
             rust(&file, out);
@@ -96,8 +99,10 @@ fn declared_jose(ws: &Workspace, out: &mut Vec<Finding>) {
         if dep.name != "python-jose" {
             continue;
         }
-        let finding = Finding::new(ID, &dep.file, dep.span.clone(), JOSE_DECLARED)
-            .help("declare `PyJWT[crypto]>=2.10` instead and port the code that imports `jose`");
+        let finding = Finding::new(ID, &dep.file, dep.span.clone(), JOSE_DECLARED).help(format!(
+            "declare `{}` instead and port the code that imports `jose`",
+            PYJWT.pep508()
+        ));
         if dep.kind != PyDependencyFile::Requirements {
             out.push(finding);
             continue;
@@ -109,7 +114,7 @@ fn declared_jose(ws: &Workspace, out: &mut Vec<Finding>) {
             let line = edits::line_span(&dep.file, dep.span.start, dep.span.end);
             Edit::delete(&dep.file, line)
         } else {
-            Edit::replace(&dep.file, dep.span.clone(), "PyJWT[crypto]>=2.10")
+            Edit::replace(&dep.file, dep.span.clone(), PYJWT.pep508())
         };
         let description = if has_pyjwt {
             "remove python-jose (PyJWT is already declared)"
@@ -117,6 +122,136 @@ fn declared_jose(ws: &Workspace, out: &mut Vec<Finding>) {
             "replace python-jose with PyJWT[crypto]"
         };
         out.push(finding.fix(Fix::unsafe_(description, vec![edit])));
+    }
+}
+
+// ---- PyJWT below the floor ----
+
+/// The doctor raises the version bound only; extras stay as declared.
+const PYJWT_RAISED: Requirement = Requirement {
+    extras: &[],
+    ..PYJWT
+};
+
+/// A PyJWT declaration's version as PEP 508, and where its text is written.
+struct Pin {
+    /// `PyJWT[crypto]>=2.8,<3`; for Poetry and Pipfile `pyjwt` and the constraint as PEP 440.
+    spec: String,
+    /// What the finding cites and the fix rewrites: the requirement, inside its quotes in
+    /// pyproject.toml; the version string's content for a Poetry or Pipfile key.
+    span: std::ops::Range<usize>,
+    /// Only the version is written at `span` (Poetry, Pipfile), not a whole requirement.
+    version_only: bool,
+    /// How the declaration reads, for the message.
+    shown: String,
+}
+
+fn pin(dep: &facts::PyDependency) -> Option<Pin> {
+    let text = &dep.file.text;
+    let unquoted = |span: &std::ops::Range<usize>| {
+        let inner = span.start + 1..span.end.checked_sub(1)?;
+        let quoted = text[span.clone()].starts_with(['"', '\'']);
+        (quoted && inner.start <= inner.end && !text[inner.clone()].contains('\\')).then_some(inner)
+    };
+    match (dep.kind, &dep.version) {
+        (PyDependencyFile::Requirements, _) => Some(Pin {
+            spec: text[dep.span.clone()].to_owned(),
+            span: dep.span.clone(),
+            version_only: false,
+            shown: text[dep.span.clone()].to_owned(),
+        }),
+        (_, Some(version)) => {
+            let inner = unquoted(version)?;
+            let constraint = &text[inner.clone()];
+            let pep440 = match dep.kind {
+                PyDependencyFile::Pyproject => lang::toml::poetry_to_pep440(constraint)?,
+                _ => constraint.trim().to_owned(),
+            };
+            (!pep440.is_empty() && pep440 != "*").then(|| Pin {
+                spec: format!("pyjwt{pep440}"),
+                span: inner,
+                version_only: true,
+                // As the line reads: `PyJWT = "^2.8"`, or the table's `version = "2.9.0"`.
+                shown: if text[dep.span.end..version.start].trim() == "=" {
+                    format!("{} = \"{constraint}\"", &text[dep.span.clone()])
+                } else {
+                    format!("version = \"{constraint}\"")
+                },
+            })
+        }
+        (PyDependencyFile::Pyproject, None) => {
+            let inner = unquoted(&dep.span)?;
+            Some(Pin {
+                spec: text[inner.clone()].to_owned(),
+                shown: text[inner.clone()].to_owned(),
+                span: inner,
+                version_only: false,
+            })
+        }
+        (PyDependencyFile::Pipfile, None) => None,
+    }
+}
+
+/// PyJWT declared in a range that allows releases below [`PYJWT_FLOOR`]: what is wrong with
+/// those releases is said as it is (2.10.0: CVE-2024-53861; before 2.4.0: CVE-2022-29217);
+/// a pin below the floor without a known CVE is a warning.
+fn pyjwt_pins(ws: &Workspace, out: &mut Vec<Finding>) {
+    for dep in facts::python_dependencies(ws) {
+        if dep.name != "pyjwt" {
+            continue;
+        }
+        let Some(pin) = pin(&dep) else { continue };
+        let Some(raised) = PYJWT_RAISED.raised(&pin.spec) else {
+            continue;
+        };
+        let raised = if pin.version_only {
+            raised["pyjwt".len()..].to_owned()
+        } else {
+            raised
+        };
+        let allows = |v: &str| dependencies::admits(&pin.spec, v) == Some(true);
+        let below_2_4 = dependencies::admits_below(&pin.spec, "2.4.0") == Some(true);
+        let mut known = Vec::new();
+        if allows("2.10.0") {
+            known.push("2.10.0, which has CVE-2024-53861 (its `iss` check accepts any substring of the expected issuer)");
+        }
+        if below_2_4 {
+            known.push("releases before 2.4.0, which have CVE-2022-29217 (algorithm confusion when every algorithm is allowed)");
+        }
+        let shown = &pin.shown;
+        let finding = if known.is_empty() {
+            Finding::new(ID, &dep.file, pin.span.clone(), format!("`{shown}` holds PyJWT below {PYJWT_FLOOR}, the lowest release authgen's verifier declares: PyJWT ships fixes only in new releases, and this pin cannot take them"))
+                .severity(Severity::Warning)
+        } else {
+            Finding::new(
+                ID,
+                &dep.file,
+                pin.span.clone(),
+                format!("`{shown}` allows PyJWT {}", known.join(", and ")),
+            )
+        };
+        // A range that already allows the floor only loses the releases below it; an exact or
+        // capped pin is an upgrade across 2.10.0, which started validating `sub` and `jti`.
+        let fix = if allows(PYJWT_FLOOR) {
+            Fix::safe(
+                format!("raise the lower bound to {PYJWT_FLOOR}"),
+                vec![Edit::replace(&dep.file, pin.span.clone(), raised)],
+            )
+        } else {
+            Fix::unsafe_(
+                format!(
+                    "upgrade to PyJWT {PYJWT_FLOOR} or later (2.10 validates the `sub` and `jti` claims' types)"
+                ),
+                vec![Edit::replace(&dep.file, pin.span.clone(), raised)],
+            )
+        };
+        out.push(
+            finding
+                .help(format!(
+                    "require `>={PYJWT_FLOOR}`, keeping the extras and upper bound"
+                ))
+                .fix(fix),
+        );
     }
 }
 
@@ -775,13 +910,53 @@ mod tests {
             [
                 (
                     "api/requirements.txt".to_owned(),
-                    "fastapi==0.115.0\nPyJWT[crypto]>=2.10  # tokens\n".to_owned()
+                    "fastapi==0.115.0\nPyJWT[crypto]>=2.10.1  # tokens\n".to_owned()
                 ),
                 (
                     "web/requirements-dev.txt".to_owned(),
-                    "PyJWT==2.9.0\npytest\n".to_owned()
+                    "PyJWT>=2.10.1\npytest\n".to_owned()
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn pyjwt_pins_below_the_floor_are_raised_in_place() {
+        let files = [
+            (
+                "a/requirements.txt",
+                "PyJWT==2.9.0\npyjwt>=2.8  # tokens\nPyJWT~=2.9.0\npyjwt[crypto]>=2.8,<3\nPyJWT>=2.10.1\nPyJWT==2.10.1\nPyJWT>=2.11\n",
+            ),
+            (
+                "b/pyproject.toml",
+                "[project]\nname = \"b\"\ndependencies = [\"PyJWT[crypto]>=2.8,<3\", \"httpx\"]\n",
+            ),
+            (
+                "c/pyproject.toml",
+                "[tool.poetry.dependencies]\npython = \"^3.12\"\nPyJWT = \"^2.8\"\n",
+            ),
+        ];
+        assert_eq!(
+            fixed(&files, false),
+            [
+                (
+                    "a/requirements.txt".to_owned(),
+                    "PyJWT==2.9.0\npyjwt>=2.10.1  # tokens\nPyJWT~=2.9.0\npyjwt[crypto]>=2.10.1,<3\nPyJWT>=2.10.1\nPyJWT==2.10.1\nPyJWT>=2.11\n".to_owned()
+                ),
+                (
+                    "b/pyproject.toml".to_owned(),
+                    "[project]\nname = \"b\"\ndependencies = [\"PyJWT[crypto]>=2.10.1,<3\", \"httpx\"]\n".to_owned()
+                ),
+                (
+                    "c/pyproject.toml".to_owned(),
+                    "[tool.poetry.dependencies]\npython = \"^3.12\"\nPyJWT = \">=2.10.1,<3\"\n".to_owned()
+                ),
+            ]
+        );
+        let unsafe_ = fixed(&files, true);
+        assert_eq!(
+            unsafe_[0].1,
+            "PyJWT>=2.10.1\npyjwt>=2.10.1  # tokens\nPyJWT>=2.10.1\npyjwt[crypto]>=2.10.1,<3\nPyJWT>=2.10.1\nPyJWT==2.10.1\nPyJWT>=2.11\n"
         );
     }
 }

@@ -7,7 +7,7 @@ use super::fields;
 use super::{arguments, callee, descendants, nodes_of, string_value};
 use std::rc::Rc;
 
-use crate::doctor::facts::{CookieSyntax, CookieWrite, FlagValue};
+use crate::doctor::facts::{CookieSyntax, CookieWrite, EnvFallback, FlagValue};
 use crate::doctor::workspace::SourceFile;
 
 /// The value node of property `key` of a JS/TS object literal (or a JSON object).
@@ -280,24 +280,146 @@ pub fn cookie_writes(file: &Rc<SourceFile>) -> Vec<CookieWrite> {
 
 /// Env variables read by name: `process.env.X`, `process.env["X"]`.
 pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
+    nodes_of(file, &["member_expression", "subscript_expression"])
+        .into_iter()
+        .filter_map(|member| Some((env_read_key(file, member)?, member.byte_range())))
+        .collect()
+}
+
+/// The variable `node` reads when it is `process.env.X` or `process.env["X"]`.
+fn env_read_key(file: &SourceFile, node: Node<'_>) -> Option<String> {
+    if !matches!(node.kind(), "member_expression" | "subscript_expression") {
+        return None;
+    }
+    let object = node.child_by_field_name("object")?;
+    if file.node_text(object) != "process.env" {
+        return None;
+    }
+    node.child_by_field_name("property")
+        .map(|p| file.node_text(p).to_owned())
+        .or_else(|| {
+            node.child_by_field_name("index")
+                .and_then(|i| string_value(file, i))
+        })
+}
+
+/// A non-empty string literal (no interpolation).
+fn literal(file: &SourceFile, node: Node<'_>) -> bool {
+    string_value(file, node).is_some_and(|v| !v.is_empty())
+}
+
+/// Reads of signing secrets with a literal fallback: `process.env.X || "…"` and `?? "…"`
+/// (also after other reads: `process.env.X ?? process.env.Y ?? "…"`), destructuring
+/// defaults `const { X = "…" } = process.env`, and `.default("…")` on an object field named
+/// for a signing secret (zod / t3-env schemas).
+pub fn env_fallbacks(file: &Rc<SourceFile>) -> Vec<EnvFallback> {
+    let secret = |key: &str| crate::secret::is_signing_secret_name(key);
     let mut out = Vec::new();
-    for member in nodes_of(file, &["member_expression", "subscript_expression"]) {
-        let Some(object) = member.child_by_field_name("object") else {
-            continue;
-        };
-        if file.node_text(object) != "process.env" {
-            continue;
-        }
-        let key = member
-            .child_by_field_name("property")
-            .map(|p| file.node_text(p).to_owned())
-            .or_else(|| {
-                member
-                    .child_by_field_name("index")
-                    .and_then(|i| string_value(file, i))
+    let mut push =
+        |key: String, read: Node<'_>, value: Node<'_>, removal: std::ops::Range<usize>| {
+            out.push(EnvFallback {
+                file: file.clone(),
+                key,
+                read: read.byte_range(),
+                literal: value.byte_range(),
+                removal: Some((removal, String::new())),
             });
-        if let Some(key) = key {
-            out.push((key, member.byte_range()));
+        };
+    for node in nodes_of(file, &["binary_expression", "variable_declarator", "pair"]) {
+        match node.kind() {
+            "binary_expression" => {
+                let Some([left, operator, right]) = fields(node, ["left", "operator", "right"])
+                else {
+                    continue;
+                };
+                if !matches!(file.node_text(operator), "||" | "??") || !literal(file, right) {
+                    continue;
+                }
+                // The operands before the literal: reads chained with `||` / `??`.
+                let mut operands = vec![left];
+                let mut reads = Vec::new();
+                while let Some(operand) = operands.pop() {
+                    match operand.kind() {
+                        "parenthesized_expression" => {
+                            operands.extend(operand.named_child(0));
+                        }
+                        "binary_expression"
+                            if operand
+                                .child_by_field_name("operator")
+                                .is_some_and(|o| matches!(file.node_text(o), "||" | "??")) =>
+                        {
+                            operands.extend(operand.child_by_field_name("right"));
+                            operands.extend(operand.child_by_field_name("left"));
+                        }
+                        _ => reads.extend(env_read_key(file, operand).map(|key| (key, operand))),
+                    }
+                }
+                if let Some((key, read)) = reads.into_iter().find(|(key, _)| secret(key)) {
+                    push(key, read, right, left.end_byte()..right.end_byte());
+                }
+            }
+            "variable_declarator" => {
+                let Some([name, value]) = fields(node, ["name", "value"]) else {
+                    continue;
+                };
+                if name.kind() != "object_pattern" || file.node_text(value) != "process.env" {
+                    continue;
+                }
+                let mut cursor = name.walk();
+                for prop in name.named_children(&mut cursor) {
+                    // `{ X = "…" }` and `{ X: local = "…" }`
+                    let (key, assignment) = match prop.kind() {
+                        "object_assignment_pattern" => match prop.child_by_field_name("left") {
+                            Some(left) => (file.node_text(left).to_owned(), prop),
+                            None => continue,
+                        },
+                        "pair_pattern" => match fields(prop, ["key", "value"]) {
+                            Some([key, value]) if value.kind() == "assignment_pattern" => {
+                                (property_key(file, key), value)
+                            }
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let Some([left, right]) = fields(assignment, ["left", "right"]) else {
+                        continue;
+                    };
+                    if secret(&key) && literal(file, right) {
+                        push(key, left, right, left.end_byte()..right.end_byte());
+                    }
+                }
+            }
+            _ => {
+                let Some([key, value]) = fields(node, ["key", "value"]) else {
+                    continue;
+                };
+                let key_name = property_key(file, key);
+                if !secret(&key_name) {
+                    continue;
+                }
+                // The schema chain of this field only: `z.string().min(32).default("…")`.
+                let mut link = Some(value);
+                while let Some(call) = link.filter(|n| n.kind() == "call_expression") {
+                    let function = call.child_by_field_name("function");
+                    let object = function
+                        .filter(|f| f.kind() == "member_expression")
+                        .and_then(|f| f.child_by_field_name("object"));
+                    let args = arguments(call);
+                    if super::callee_name(file, call) == "default"
+                        && let (Some(object), [default]) = (object, args.as_slice())
+                        && literal(file, *default)
+                    {
+                        push(
+                            key_name.clone(),
+                            key,
+                            *default,
+                            object.end_byte()..call.end_byte(),
+                        );
+                        break;
+                    }
+                    link = object;
+                }
+            }
         }
     }
     out

@@ -177,6 +177,33 @@ pub fn is_test_path(rel: &str) -> bool {
     false
 }
 
+/// Whether `rel` is not the application's own code or configuration: agent skill and prompt
+/// folders (`.claude/`, `.specify/`, `.gemini/`, `.qwen/`, `.cursor/`), scaffolding
+/// `templates/`, docs, spec folders, test files and fixtures. A dummy secret there is not a
+/// leak.
+pub fn is_outside_app(rel: &str) -> bool {
+    let mut dirs = rel.split('/').rev().skip(1);
+    is_test_path(rel)
+        || dirs.any(|dir| {
+            matches!(
+                dir,
+                ".claude"
+                    | ".specify"
+                    | ".gemini"
+                    | ".qwen"
+                    | ".cursor"
+                    | "templates"
+                    | "template"
+                    | "docs"
+                    | "doc"
+                    | "specs"
+                    | "fixtures"
+                    | "__fixtures__"
+                    | "testdata"
+            )
+        })
+}
+
 /// The origin (`https://auth.example.com`) of an absolute http(s)-like URL as configs write
 /// it; `None` for relative paths and URLs without a host.
 pub fn origin(url: &str) -> Option<String> {
@@ -209,5 +236,28 @@ mod tests {
         ));
         assert!(!is_test_path("backend/app/auth/verifier.py"));
         assert!(!is_test_path("backend/app/latest.py"));
+    }
+
+    #[test]
+    fn paths_outside_the_app() {
+        for rel in [
+            ".claude/skills/auth/SKILL.md",
+            ".specify/templates/plan.ts",
+            "docs/setup/.env",
+            "specs/001-auth/config.py",
+            "tests/fixtures/.env",
+            "api/tests/test_auth.py",
+            "web/src/auth.test.ts",
+        ] {
+            assert!(is_outside_app(rel), "{rel}");
+        }
+        for rel in [
+            "server/src/auth.ts",
+            "api/app/config.py",
+            ".env",
+            "documents.py",
+        ] {
+            assert!(!is_outside_app(rel), "{rel}");
+        }
     }
 }

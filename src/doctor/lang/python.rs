@@ -6,7 +6,7 @@ use tree_sitter::Node;
 use super::{arguments, callee, descendants, nodes_of, string_value};
 use std::rc::Rc;
 
-use crate::doctor::facts::{CookieSyntax, CookieWrite, FlagValue};
+use crate::doctor::facts::{CookieSyntax, CookieWrite, EnvFallback, FlagValue};
 use crate::doctor::workspace::SourceFile;
 
 /// Positional arguments of a Python call.
@@ -361,6 +361,114 @@ pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
         };
         if let Some(key) = key.filter(|_| allowed).and_then(|k| string_value(file, k)) {
             out.push((key, node.byte_range()));
+        }
+    }
+    out
+}
+
+/// Whether `class` derives from pydantic's `BaseSettings`: its fields are read from env
+/// variables of the same name.
+pub fn is_settings_class(file: &SourceFile, class: Node<'_>) -> bool {
+    class
+        .child_by_field_name("superclasses")
+        .is_some_and(|bases| file.node_text(bases).contains("BaseSettings"))
+}
+
+/// A non-empty string literal (no interpolation).
+fn literal(file: &SourceFile, node: Node<'_>) -> bool {
+    string_value(file, node).is_some_and(|v| !v.is_empty())
+}
+
+/// Reads of signing secrets with a literal default: `os.getenv("X", "…")`,
+/// `os.environ.get("X", "…")` (positional or `default=`), and fields of a pydantic
+/// `BaseSettings` class with a literal default (`jwt_secret: str = "…"`,
+/// `jwt_secret: str = Field("…")` / `Field(default="…")`), which the settings read from the
+/// variable of the field's name.
+pub fn env_fallbacks(file: &Rc<SourceFile>) -> Vec<EnvFallback> {
+    let secret = |key: &str| crate::secret::is_signing_secret_name(key);
+    let mut out = Vec::new();
+    for call in nodes_of(file, &["call"]) {
+        let Some(function) = call.child_by_field_name("function") else {
+            continue;
+        };
+        if !["os.environ.get", "os.getenv", "getenv", "environ.get"]
+            .contains(&file.node_text(function))
+        {
+            continue;
+        }
+        let positional = py_positional(call);
+        let Some(key) = positional.first().and_then(|k| string_value(file, *k)) else {
+            continue;
+        };
+        let default = positional.get(1).map(|d| (*d, *d)).or_else(|| {
+            Some((
+                py_keyword_arg(file, call, "default")?,
+                py_keyword(file, call, "default")?,
+            ))
+        });
+        let Some((item, value)) = default.filter(|(_, v)| literal(file, *v)) else {
+            continue;
+        };
+        if secret(&key) {
+            let removal = crate::doctor::edits::remove_item(file, item);
+            out.push(EnvFallback {
+                file: file.clone(),
+                key,
+                read: call.byte_range(),
+                literal: value.byte_range(),
+                removal: Some((removal.start..removal.end, String::new())),
+            });
+        }
+    }
+    for class in nodes_of(file, &["class_definition"]) {
+        let Some(body) = class
+            .child_by_field_name("body")
+            .filter(|_| is_settings_class(file, class))
+        else {
+            continue;
+        };
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            let Some(assign) = statement
+                .named_child(0)
+                .filter(|a| statement.kind() == "expression_statement" && a.kind() == "assignment")
+            else {
+                continue;
+            };
+            let Some([left, right]) = super::fields(assign, ["left", "right"]) else {
+                continue;
+            };
+            let key = file.node_text(left).to_ascii_uppercase();
+            if left.kind() != "identifier" || !secret(&key) {
+                continue;
+            }
+            let annotation = assign.child_by_field_name("type");
+            let (value, removal) = if literal(file, right) {
+                // `x: str = "…"` → `x: str`; without an annotation there is no field left.
+                (right, annotation.map(|t| t.end_byte()..right.end_byte()))
+            } else if right.kind() == "call" && callee(file, right) == "Field" {
+                let first = py_positional(right).first().copied();
+                let default = first.map(|d| (d, d)).or_else(|| {
+                    Some((
+                        py_keyword_arg(file, right, "default")?,
+                        py_keyword(file, right, "default")?,
+                    ))
+                });
+                let Some((item, value)) = default.filter(|(_, v)| literal(file, *v)) else {
+                    continue;
+                };
+                let edit = crate::doctor::edits::remove_item(file, item);
+                (value, Some(edit.start..edit.end))
+            } else {
+                continue;
+            };
+            out.push(EnvFallback {
+                file: file.clone(),
+                key,
+                read: left.byte_range(),
+                literal: value.byte_range(),
+                removal: removal.map(|r| (r, String::new())),
+            });
         }
     }
     out

@@ -4,6 +4,9 @@ use tree_sitter::Node;
 
 use super::{arguments, callee, fields, nodes_of, string_value};
 
+use std::rc::Rc;
+
+use crate::doctor::facts::EnvFallback;
 use crate::doctor::workspace::SourceFile;
 
 /// One `.method(args)` of a Rust method chain, from the root outwards.
@@ -77,16 +80,88 @@ pub fn in_rust_test(file: &SourceFile, node: Node<'_>) -> bool {
 
 /// Env variables read by name: `env::var("X")`, `std::env::var`, `dotenvy::var`.
 pub fn env_reads(file: &SourceFile) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut out = Vec::new();
-    for call in nodes_of(file, &["call_expression"]) {
-        if !matches!(
+    nodes_of(file, &["call_expression"])
+        .into_iter()
+        .filter_map(|call| Some((env_read_key(file, call)?, call.byte_range())))
+        .collect()
+}
+
+/// The variable `call` reads when it is `env::var("X")` (or `std::env::var`, `dotenvy::var`).
+fn env_read_key(file: &SourceFile, call: Node<'_>) -> Option<String> {
+    if call.kind() != "call_expression"
+        || !matches!(
             callee(file, call),
             "env::var" | "std::env::var" | "var" | "dotenvy::var"
-        ) {
+        )
+    {
+        return None;
+    }
+    arguments(call).first().and_then(|a| string_value(file, *a))
+}
+
+/// The non-empty string literal an `unwrap_or` argument is made of: `"…"`, `"…".into()`,
+/// `"…".to_string()`, `"…".to_owned()`, `String::from("…")`, or a closure returning one.
+fn literal_string<'t>(file: &SourceFile, node: Node<'t>) -> Option<Node<'t>> {
+    let node = match node.kind() {
+        "closure_expression" => node.child_by_field_name("body")?,
+        _ => node,
+    };
+    let literal = match node.kind() {
+        "string_literal" | "raw_string_literal" => node,
+        "call_expression" if callee(file, node) == "String::from" => *arguments(node).first()?,
+        "call_expression" => {
+            let function = node.child_by_field_name("function")?;
+            let [value, method] = fields(function, ["value", "field"])?;
+            if !matches!(file.node_text(method), "into" | "to_string" | "to_owned") {
+                return None;
+            }
+            value
+        }
+        _ => return None,
+    };
+    string_value(file, literal)
+        .filter(|v| !v.is_empty())
+        .map(|_| literal)
+}
+
+/// `env::var("X").unwrap_or("…".into())` and `.unwrap_or_else(|_| "…".into())` for a
+/// signing secret. Removing the fallback keeps a `String`: `.expect("X is not set")`.
+/// (`unwrap_or_default()` falls back to an empty secret, which is not a literal.)
+pub fn env_fallbacks(file: &Rc<SourceFile>) -> Vec<EnvFallback> {
+    let mut out = Vec::new();
+    for call in nodes_of(file, &["call_expression"]) {
+        let Some(function) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "field_expression")
+        else {
+            continue;
+        };
+        let Some([read, method]) = fields(function, ["value", "field"]) else {
+            continue;
+        };
+        if !matches!(file.node_text(method), "unwrap_or" | "unwrap_or_else") {
             continue;
         }
-        if let Some(key) = arguments(call).first().and_then(|a| string_value(file, *a)) {
-            out.push((key, call.byte_range()));
+        let Some(key) = env_read_key(file, read) else {
+            continue;
+        };
+        let Some(literal) = arguments(call)
+            .first()
+            .and_then(|a| literal_string(file, *a))
+        else {
+            continue;
+        };
+        if crate::secret::is_signing_secret_name(&key) {
+            out.push(EnvFallback {
+                file: file.clone(),
+                removal: Some((
+                    read.end_byte()..call.end_byte(),
+                    format!(".expect(\"{key} is not set\")"),
+                )),
+                key,
+                read: read.byte_range(),
+                literal: literal.byte_range(),
+            });
         }
     }
     out
