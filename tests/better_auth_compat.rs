@@ -243,7 +243,16 @@ fn authgen_target(env: &Environment) -> Target {
         let init = common::run(&args, &repo);
         assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
         let database = create_database(&format!("compat_authgen_{config}"));
-        cargo(&repo.join("auth-server"), &["build", "--quiet"], &database);
+        let crate_dir = repo.join("auth-server");
+        // The Better Auth face's code meets the bar every generated crate does.
+        cargo(&crate_dir, &["fmt", "--check"], &database);
+        cargo(
+            &crate_dir,
+            &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
+            &database,
+        );
+        common::e2e::crate_tests(&crate_dir, &format!("compat_authgen_{config}"));
+        cargo(&crate_dir, &["build", "--quiet"], &database);
         // Both configurations build into the same shared target directory: keep each binary.
         let binary = binaries.path().join(format!("auth-server-{config}"));
         std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
