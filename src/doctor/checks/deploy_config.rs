@@ -865,10 +865,7 @@ fn compose(file: &Rc<SourceFile>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::{capture_reference, source_matches};
-    use crate::doctor::{Options, fix};
 
     #[test]
     fn vercel_sources() {
@@ -894,22 +891,7 @@ mod tests {
     }
 
     fn fixed(files: &[(&str, &str)]) -> Vec<(String, String)> {
-        let tmp = tempfile::tempdir().unwrap();
-        for (rel, text) in files {
-            let path: &Path = tmp.path();
-            let path = path.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let report = crate::doctor::run(
-            tmp.path(),
-            &Options {
-                only: vec![super::ID.to_owned()],
-            },
-        )
-        .unwrap();
-        let plan = fix::plan(tmp.path(), report.findings(), true);
-        plan.changes.into_iter().map(|c| (c.file, c.new)).collect()
+        crate::doctor::checks::testing::fixed(super::ID, files, true)
     }
 
     #[test]

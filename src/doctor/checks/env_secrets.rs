@@ -537,22 +537,8 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::doctor::Options;
-
     fn messages(files: &[(&str, &str)]) -> Vec<(String, String)> {
-        let tmp = tempfile::tempdir().unwrap();
-        for (rel, text) in files {
-            let path = tmp.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let report = crate::doctor::run(
-            tmp.path(),
-            &Options {
-                only: vec![super::ID.to_owned()],
-            },
-        )
-        .unwrap();
+        let (_tmp, report) = crate::doctor::checks::testing::run(super::ID, files);
         report
             .findings()
             .map(|f| (f.file.clone(), f.message.clone()))

@@ -832,30 +832,8 @@ fn rust_from_header(file: &SourceFile, at: Node<'_>, value: Node<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::doctor::{Options, fix};
-
-    fn write(root: &Path, files: &[(&str, &str)]) {
-        for (rel, text) in files {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
-
     fn fixed(files: &[(&str, &str)], unsafe_fixes: bool) -> Vec<(String, String)> {
-        let tmp = tempfile::tempdir().unwrap();
-        write(tmp.path(), files);
-        let report = crate::doctor::run(
-            tmp.path(),
-            &Options {
-                only: vec![super::ID.to_owned()],
-            },
-        )
-        .unwrap();
-        let plan = fix::plan(tmp.path(), report.findings(), unsafe_fixes);
-        plan.changes.into_iter().map(|c| (c.file, c.new)).collect()
+        crate::doctor::checks::testing::fixed(super::ID, files, unsafe_fixes)
     }
 
     #[test]

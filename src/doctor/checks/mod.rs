@@ -52,6 +52,34 @@ pub fn all() -> Vec<Box<dyn Check>> {
     ]
 }
 
+/// For the checks' unit tests: a throwaway tree holding `files`, and what one check finds in
+/// it (or would write with `--fix`).
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::doctor::{Options, Report, fix};
+
+    pub fn run(id: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Report) {
+        let tmp = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let path = tmp.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let options = Options {
+            only: vec![id.to_owned()],
+        };
+        let report = crate::doctor::run(tmp.path(), &options).unwrap();
+        (tmp, report)
+    }
+
+    /// Each file `--fix` (with `unsafe_fixes`, `--unsafe-fixes` too) would change, and its text.
+    pub fn fixed(id: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> Vec<(String, String)> {
+        let (tmp, report) = run(id, files);
+        let plan = fix::plan(tmp.path(), report.findings(), unsafe_fixes);
+        plan.changes.into_iter().map(|c| (c.file, c.new)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// The registry and the catalog (`diagnostics/<id>.md`) list the same checks: a check
