@@ -458,21 +458,7 @@ impl Resolver<'_, '_> {
             question("methods"),
             |a| a.methods.clone(),
             vec![Method::Email],
-            |p, d| {
-                let defaults: Vec<usize> = Method::ALL
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| d.contains(m))
-                    .map(|(i, _)| i)
-                    .collect();
-                let chosen = p.multi_select(
-                    "Sign-in methods",
-                    &labels(Method::ALL),
-                    &defaults,
-                    "space to toggle, enter to confirm",
-                )?;
-                Ok(chosen.into_iter().map(|i| Method::ALL[i]).collect())
-            },
+            |p, d| choose_several(p, "Sign-in methods", Method::ALL, d),
         )?;
         let mut methods = methods;
         methods.sort();
@@ -505,21 +491,7 @@ impl Resolver<'_, '_> {
                 question("faces"),
                 |a| a.faces.clone(),
                 default_faces,
-                |p, d| {
-                    let defaults: Vec<usize> = Face::ALL
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, f)| d.contains(f))
-                        .map(|(i, _)| i)
-                        .collect();
-                    let chosen = p.multi_select(
-                        "APIs the auth server answers on",
-                        &labels(Face::ALL),
-                        &defaults,
-                        "space to toggle, enter to confirm",
-                    )?;
-                    Ok(chosen.into_iter().map(|i| Face::ALL[i]).collect())
-                },
+                |p, d| choose_several(p, "APIs the auth server answers on", Face::ALL, d),
             )?
         };
         faces.sort();
@@ -820,6 +792,28 @@ pub fn display_dir(dir: &str) -> String {
     } else {
         format!("{dir}/")
     }
+}
+
+/// A multi-select over every value of `all`, `defaults` ticked.
+fn choose_several<T: Copy + PartialEq + fmt::Display + HelpText>(
+    p: &mut dyn Prompter,
+    question: &str,
+    all: &[T],
+    defaults: &[T],
+) -> Result<Vec<T>, PromptError> {
+    let ticked: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| defaults.contains(v))
+        .map(|(i, _)| i)
+        .collect();
+    let chosen = p.multi_select(
+        question,
+        &labels(all),
+        &ticked,
+        "space to toggle, enter to confirm",
+    )?;
+    Ok(chosen.into_iter().map(|i| all[i]).collect())
 }
 
 fn labels<T: Copy + fmt::Display + HelpText>(all: &[T]) -> Vec<String> {
