@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use serde::Deserialize;
+
 use crate::doctor::facts;
 use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
 use crate::doctor::lang::js::property_pair;
@@ -226,24 +228,80 @@ fn derived_mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
 fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Finding>) {
     for rel in ws.files() {
         let name = crate::discover::file_name(rel);
-        let Some(file) = (match Lang::of(rel) {
-            Lang::Dockerfile => ws.source(rel),
-            Lang::Yaml if name.contains("compose") => ws.source(rel),
-            Lang::Toml if name == "fly.toml" => ws.source(rel),
-            _ => None,
-        }) else {
+        let Some(kind) = DeployFile::of(rel) else {
             continue;
         };
-        for (key, value, span) in deploy_env(&file) {
+        let Some(file) = ws.source(rel) else {
+            continue;
+        };
+        let settings = match kind {
+            DeployFile::Compose | DeployFile::Dockerfile | DeployFile::TomlEnv => deploy_env(&file),
+            DeployFile::Yaml => yaml_settings(&file),
+            DeployFile::Script => script_settings(&file),
+        };
+        for (key, value, span) in settings {
             defined.insert(key.clone());
-            if is_signing_secret_name(&key) && !value.is_empty() && !value.starts_with('$') {
+            if is_signing_secret_name(&key) && is_literal(&value) {
                 out.push(
                     Finding::new(ID, &file, span, format!("{key} is written into {name}: everyone with the repository can sign tokens"))
-                        .help("reference it from the environment (`${AUTH_SECRET}`, `fly secrets set`, the platform's secret store) and rotate it"),
+                        .help("reference it from the environment (`${AUTH_SECRET}`, `${{ secrets.AUTH_SECRET }}`, a Kubernetes `secretKeyRef`, `fly secrets set`, the platform's secret store) and rotate it"),
                 );
             }
         }
     }
+}
+
+/// The deploy and infrastructure files whose settings are read.
+#[derive(Clone, Copy)]
+enum DeployFile {
+    Dockerfile,
+    /// `compose.yaml` / `docker-compose.yml`: `services.*.environment`.
+    Compose,
+    /// A TOML `[env]` table: `fly.toml`, `.cargo/config.toml`, any other.
+    TomlEnv,
+    /// GitHub Actions workflows (`env:`), Kubernetes manifests (`Secret`, `ConfigMap`,
+    /// container `env`) and Helm `values*.yaml`: every `KEY: value` and `name:`/`value:` pair.
+    Yaml,
+    /// Shell and PowerShell scripts: `export KEY=…`, `--from-literal=KEY=…`, `$env:KEY = …`.
+    Script,
+}
+
+impl DeployFile {
+    fn of(rel: &str) -> Option<DeployFile> {
+        let name = crate::discover::file_name(rel);
+        Some(match Lang::of(rel) {
+            Lang::Dockerfile => DeployFile::Dockerfile,
+            Lang::Yaml if name.contains("compose") => DeployFile::Compose,
+            Lang::Yaml
+                if rel.starts_with(".github/workflows/")
+                    || name.starts_with("values")
+                    || rel.split('/').any(|dir| {
+                        matches!(
+                            dir,
+                            "k8s" | "kubernetes" | "helm" | "charts" | "manifests" | "deploy"
+                        )
+                    }) =>
+            {
+                DeployFile::Yaml
+            }
+            Lang::Toml => DeployFile::TomlEnv,
+            Lang::Other
+                if [".sh", ".bash", ".zsh", ".ps1"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext)) =>
+            {
+                DeployFile::Script
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// A value written out, not a reference to one: `${AUTH_SECRET}`, `$AUTH_SECRET`,
+/// `${{ secrets.AUTH_SECRET }}` and Helm's `{{ .Values.secret }}` are references.
+fn is_literal(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty() && !value.starts_with('$') && !value.contains("{{")
 }
 
 /// `(key, value, span of the value)` of env settings in a deploy file.
@@ -325,6 +383,89 @@ fn deploy_env(file: &SourceFile) -> Vec<(String, String, std::ops::Range<usize>)
     out
 }
 
+/// Every `KEY: value` (a secret-like key with a scalar) and `{name: KEY, value: …}` pair in
+/// every document of a YAML file: a workflow's `env:` blocks, a Kubernetes Secret's
+/// `stringData`/`data` (base64 is an encoding: the value is still the secret), a container's
+/// `env` list, Helm values.
+fn yaml_settings(file: &SourceFile) -> Vec<(String, String, std::ops::Range<usize>)> {
+    fn walk(value: &serde_yaml::Value, found: &mut Vec<(String, String)>) {
+        match value {
+            serde_yaml::Value::Mapping(map) => {
+                // Kubernetes `env: [{name, value}]`; Render's `envVars: [{key, value}]`.
+                let field = |name: &str| map.get(name).and_then(|v| v.as_str());
+                if let (Some(key), Some(value)) = (field("name").or(field("key")), map.get("value"))
+                {
+                    found.push((key.to_owned(), yaml_scalar(value)));
+                }
+                for (key, item) in map {
+                    match (key.as_str(), item) {
+                        (Some(key), serde_yaml::Value::String(_))
+                        | (Some(key), serde_yaml::Value::Number(_))
+                            if is_signing_secret_name(key) =>
+                        {
+                            found.push((key.to_owned(), yaml_scalar(item)));
+                        }
+                        _ => walk(item, found),
+                    }
+                }
+            }
+            serde_yaml::Value::Sequence(items) => items.iter().for_each(|i| walk(i, found)),
+            serde_yaml::Value::Tagged(tagged) => walk(&tagged.value, found),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(&file.text) {
+        if let Ok(value) = serde_yaml::Value::deserialize(document) {
+            walk(&value, &mut found);
+        }
+    }
+    found
+        .into_iter()
+        .map(|(key, value)| {
+            let span = yaml_key_span(file, &key);
+            (key, value, span)
+        })
+        .collect()
+}
+
+/// `export KEY=value`, `KEY=value`, `--from-literal=KEY=value` and PowerShell's
+/// `$env:KEY = "value"`, one per line (comments skipped).
+fn script_settings(file: &SourceFile) -> Vec<(String, String, std::ops::Range<usize>)> {
+    let mut out = Vec::new();
+    for (i, line) in file.text.lines().enumerate() {
+        let range = file.line_range(i + 1);
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('#') {
+            continue;
+        }
+        let mut candidates: Vec<&str> = Vec::new();
+        if let Some(rest) = trimmed.strip_prefix("$env:") {
+            candidates.push(rest);
+        } else {
+            candidates.push(trimmed.strip_prefix("export ").unwrap_or(trimmed));
+            candidates.extend(line.split("--from-literal=").skip(1));
+        }
+        for text in candidates {
+            let Some((key, value)) = text.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                continue;
+            }
+            let value = value.trim_start();
+            let value = match value.chars().next() {
+                Some(quote @ ('"' | '\'')) => value[1..].split(quote).next().unwrap_or_default(),
+                _ => value.split_whitespace().next().unwrap_or_default(),
+            };
+            let at = range.start + line.find(text).unwrap_or(0) + text.find('=').unwrap_or(0) + 1;
+            out.push((key.to_owned(), value.to_owned(), at..range.end));
+        }
+    }
+    out
+}
+
 fn yaml_scalar(value: &serde_yaml::Value) -> String {
     match value {
         serde_yaml::Value::String(s) => s.clone(),
@@ -344,7 +485,11 @@ fn yaml_key_span(file: &SourceFile, key: &str) -> std::ops::Range<usize> {
             .trim_start()
             .trim_start_matches("- ")
             .trim_start_matches(['"', '\'']);
-        if trimmed.starts_with(&format!("{key}:")) || trimmed.starts_with(&format!("{key}=")) {
+        if trimmed.starts_with(&format!("{key}:"))
+            || trimmed.starts_with(&format!("{key}="))
+            || trimmed.trim_end() == format!("name: {key}")
+            || trimmed.trim_end() == format!("key: {key}")
+        {
             let at = range.end - line.trim_start().len();
             return at..range.end;
         }
@@ -504,7 +649,8 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
             continue;
         }
         let env = crate::discover::join_rel(&package_dir(ws, &file), ".env");
-        let finding = Finding::new(ID, &file, span, format!("{key} is read here but no env file, env template or deploy file defines it: the server starts without a signing secret"))
+        let outcome = unset_outcome(&file, &span);
+        let finding = Finding::new(ID, &file, span, format!("{key} is read here, but no env file, env template or deploy file in the repository defines it: where the environment does not set it, {outcome}"))
             .severity(Severity::Warning)
             .help(format!("add it to {env} (`authgen doctor --fix` writes a fresh one) and list it, empty, in .env.example"));
         if !SECRET_KEYS.contains(&key.as_str()) {
@@ -532,6 +678,24 @@ fn missing(ws: &Workspace, defined: &BTreeSet<String>, out: &mut Vec<Finding>) {
             Fix::safe(format!("write a fresh {key} to {env}"), vec![edit])
         };
         out.push(finding.fix(fix));
+    }
+}
+
+/// What the read at `span` does when the variable is unset, as its language has it.
+fn unset_outcome(file: &SourceFile, span: &std::ops::Range<usize>) -> &'static str {
+    let read = &file.text[span.clone()];
+    let after = file.text[span.end..].trim_start();
+    match file.lang {
+        Lang::Rust if after.starts_with(".expect(") || after.starts_with(".unwrap()") => {
+            "the code panics here"
+        }
+        Lang::Rust if after.starts_with('?') => "the function returns the error here",
+        Lang::Rust => "this read is an `Err(NotPresent)`",
+        Lang::Python if read.starts_with("os.environ[") || read.starts_with("environ[") => {
+            "Python raises `KeyError` here"
+        }
+        Lang::Python => "this read is `None`",
+        _ => "this read is `undefined`",
     }
 }
 
@@ -572,6 +736,109 @@ mod tests {
             ("api/.env", &derived),
         ]);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn secrets_written_into_deploy_and_infrastructure_files() {
+        let found = messages(&[
+            (
+                ".github/workflows/deploy.yml",
+                "on: push\nenv:\n  AUTH_SECRET: ${{ secrets.AUTH_SECRET }}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    env:\n      JWT_SECRET: workflow-literal-0123456789abcdef0123\n    steps:\n      - run: cargo test\n",
+            ),
+            (
+                "k8s/secret.yaml",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: auth\nstringData:\n  BETTER_AUTH_SECRET: k8s-literal-0123456789abcdef0123456789\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: jwt\ndata:\n  JWT_SECRET_KEY: YmFzZTY0LWlzLW5vdC1lbmNyeXB0aW9uLTAxMjM0NTY3\n",
+            ),
+            (
+                "k8s/deployment.yaml",
+                "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: AUTH_SECRET\n              value: container-literal-0123456789abcdef012\n            - name: SECRET_KEY\n              valueFrom:\n                secretKeyRef: { name: auth, key: secret }\n",
+            ),
+            (
+                "charts/auth/values.yaml",
+                "auth:\n  NEXTAUTH_SECRET: helm-literal-0123456789abcdef0123456789\n  AUTH_SECRET: \"{{ .Values.global.secret }}\"\n",
+            ),
+            (
+                "scripts/deploy.sh",
+                "#!/bin/sh\n# export AUTH_SECRET=commented-out-0123456789abcdef\nexport JWT_SECRET=\"script-literal-0123456789abcdef0123\"\nkubectl create secret generic auth --from-literal=AUTH_SECRET=kubectl-literal-0123456789abcdef\nexport SECRET_KEY=$(openssl rand -hex 32)\n",
+            ),
+            (
+                "scripts/deploy.ps1",
+                "$env:BETTER_AUTH_SECRET = \"powershell-literal-0123456789abcdef\"\n",
+            ),
+            (
+                ".cargo/config.toml",
+                "[env]\nAUTH_SECRET = \"cargo-literal-0123456789abcdef0123456\"\n",
+            ),
+        ]);
+        let written: Vec<(&str, &str)> = found
+            .iter()
+            .filter(|(_, m)| m.contains(" is written into "))
+            .map(|(f, m)| (f.as_str(), m.split(' ').next().unwrap()))
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (".cargo/config.toml", "AUTH_SECRET"),
+                (".github/workflows/deploy.yml", "JWT_SECRET"),
+                ("charts/auth/values.yaml", "NEXTAUTH_SECRET"),
+                ("k8s/deployment.yaml", "AUTH_SECRET"),
+                ("k8s/secret.yaml", "BETTER_AUTH_SECRET"),
+                ("k8s/secret.yaml", "JWT_SECRET_KEY"),
+                ("scripts/deploy.ps1", "BETTER_AUTH_SECRET"),
+                ("scripts/deploy.sh", "JWT_SECRET"),
+                ("scripts/deploy.sh", "AUTH_SECRET"),
+            ],
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn an_undefined_secret_is_described_as_its_read_behaves() {
+        let found = messages(&[
+            (
+                "server/src/a.ts",
+                "export const secret = process.env.JWT_SECRET;\n",
+            ),
+            (
+                "api/app/config.py",
+                "import os\n\nA = os.environ[\"JWT_SECRET\"]\nB = os.getenv(\"AUTH_SECRET\")\n",
+            ),
+            (
+                "svc/src/main.rs",
+                "fn main() {\n    let a = std::env::var(\"JWT_SECRET\").expect(\"JWT_SECRET\");\n    let b = std::env::var(\"AUTH_SECRET\");\n}\n",
+            ),
+        ]);
+        let outcome = |file: &str, key: &str| -> Vec<&str> {
+            found
+                .iter()
+                .filter(|(f, m)| f == file && m.starts_with(&format!("{key} is read here")))
+                .filter_map(|(_, m)| m.split("does not set it, ").nth(1))
+                .collect()
+        };
+        assert_eq!(
+            outcome("server/src/a.ts", "JWT_SECRET"),
+            ["this read is `undefined`"]
+        );
+        assert_eq!(
+            outcome("api/app/config.py", "JWT_SECRET"),
+            ["Python raises `KeyError` here"]
+        );
+        assert_eq!(
+            outcome("api/app/config.py", "AUTH_SECRET"),
+            ["this read is `None`"]
+        );
+        assert_eq!(
+            outcome("svc/src/main.rs", "JWT_SECRET"),
+            ["the code panics here"]
+        );
+        assert_eq!(
+            outcome("svc/src/main.rs", "AUTH_SECRET"),
+            ["this read is an `Err(NotPresent)`"]
+        );
+        assert!(
+            found.iter().all(|(_, m)| !m.contains("starts without")),
+            "{found:?}"
+        );
     }
 
     #[test]
