@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ignore::WalkBuilder;
 
 /// Directories that never hold the project's own sources.
-const PRUNED_DIRS: &[&str] = &[
+pub const PRUNED_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",

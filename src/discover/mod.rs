@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use backend::{module_name, requirement_names};
 pub use git::GitInfo;
-pub use inventory::{Inventory, file_name, parent};
+pub use inventory::{Inventory, PRUNED_DIRS, file_name, parent};
 
 /// What discovery learned about a repository. Paths are relative to `root`, with `/`.
 #[derive(Debug, Clone, Serialize)]

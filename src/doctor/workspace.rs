@@ -221,6 +221,8 @@ impl SourceFile {
 pub struct Workspace {
     root: PathBuf,
     inventory: Inventory,
+    /// The files in the git index under the root (they are part of the walk's list too).
+    tracked: Vec<String>,
     /// Env files that .gitignore hides from the walk but that checks must still read.
     ignored_env_files: BTreeSet<String>,
     cache: RefCell<HashMap<String, Option<Rc<SourceFile>>>>,
@@ -231,7 +233,27 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn open(root: &Path) -> Workspace {
-        let inventory = Inventory::walk_to_depth(root, MAX_DEPTH);
+        let mut inventory = Inventory::walk_to_depth(root, MAX_DEPTH);
+        // A file git tracks is in the repository for everyone, whatever .gitignore says
+        // (it may have been committed before the rule, or added with `git add -f`).
+        let tracked = tracked_files(root);
+        let before = inventory.files.len();
+        for rel in &tracked {
+            let depth = rel.split('/').count();
+            let pruned = rel
+                .split('/')
+                .any(|part| crate::discover::PRUNED_DIRS.contains(&part));
+            if depth <= MAX_DEPTH
+                && !pruned
+                && !inventory.has_file(rel)
+                && root.join(rel).symlink_metadata().is_ok_and(|m| m.is_file())
+            {
+                inventory.files.push(rel.clone());
+            }
+        }
+        if inventory.files.len() > before {
+            inventory.files.sort();
+        }
         let mut ignored_env_files = BTreeSet::new();
         let dirs = std::iter::once(String::new()).chain(inventory.dirs.iter().cloned());
         for dir in dirs {
@@ -253,6 +275,7 @@ impl Workspace {
         Workspace {
             root: root.to_path_buf(),
             inventory,
+            tracked,
             ignored_env_files,
             cache: RefCell::new(HashMap::new()),
             warnings,
@@ -262,6 +285,11 @@ impl Workspace {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The files git tracks under the root, relative to it: none outside a repository.
+    pub fn tracked_files(&self) -> &[String] {
+        &self.tracked
     }
 
     /// Every file the walk found (not ignored), sorted, `/`-separated.
@@ -340,6 +368,41 @@ impl Workspace {
     pub fn warn(&self, warning: String) {
         self.warnings.borrow_mut().push(warning);
     }
+}
+
+/// The paths in the git index of the repository holding `root`, relative to `root`, sorted;
+/// none when `root` is in no repository (or it cannot be read).
+fn tracked_files(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return out;
+    };
+    let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
+        return out;
+    };
+    let (Ok(workdir), Ok(root)) = (workdir.canonicalize(), root.canonicalize()) else {
+        return out;
+    };
+    let Ok(prefix) = root.strip_prefix(&workdir) else {
+        return out;
+    };
+    let prefix = prefix.to_string_lossy().replace('\\', "/");
+    for entry in index.iter() {
+        let Ok(path) = std::str::from_utf8(&entry.path) else {
+            continue;
+        };
+        let rel = if prefix.is_empty() {
+            Some(path)
+        } else {
+            path.strip_prefix(prefix.as_str())
+                .and_then(|p| p.strip_prefix('/'))
+        };
+        if let Some(rel) = rel {
+            out.push(rel.to_owned());
+        }
+    }
+    out.sort();
+    out
 }
 
 #[cfg(test)]

@@ -102,36 +102,12 @@ fn is_secret_looking(key: &str, value: &str) -> bool {
 
 /// Env files (not templates) in the git index, relative to the checked directory.
 fn tracked_env_files(ws: &Workspace) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Ok(repo) = git2::Repository::discover(ws.root()) else {
-        return out;
-    };
-    let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
-        return out;
-    };
-    let (Ok(workdir), Ok(root)) = (workdir.canonicalize(), ws.root().canonicalize()) else {
-        return out;
-    };
-    let Ok(prefix) = root.strip_prefix(&workdir) else {
-        return out;
-    };
-    let prefix = prefix.to_string_lossy().replace('\\', "/");
-    for entry in index.iter() {
-        let Ok(path) = std::str::from_utf8(&entry.path) else {
-            continue;
-        };
-        let rel = if prefix.is_empty() {
-            path
-        } else {
-            match path.strip_prefix(&prefix).and_then(|p| p.strip_prefix('/')) {
-                Some(rel) => rel,
-                None => continue,
-            }
-        };
-        let name = crate::discover::file_name(rel);
-        if is_env_file_name(name) && !is_env_template(name) && ws.has_file(rel) {
-            out.insert(rel.to_owned());
-        }
-    }
-    out
+    ws.tracked_files()
+        .iter()
+        .filter(|rel| {
+            let name = crate::discover::file_name(rel);
+            is_env_file_name(name) && !is_env_template(name) && ws.has_file(rel)
+        })
+        .cloned()
+        .collect()
 }

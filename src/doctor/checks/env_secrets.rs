@@ -793,6 +793,40 @@ mod tests {
     }
 
     #[test]
+    fn a_tracked_file_is_read_even_when_gitignore_matches_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = [
+            (".gitignore", "config/\nlocal/\n"),
+            (
+                "config/settings.py",
+                "JWT_SECRET = \"tracked-but-ignored-0123456789abcdef\"\n",
+            ),
+            (
+                "local/settings.py",
+                "JWT_SECRET = \"untracked-and-ignored-0123456789abcdef\"\n",
+            ),
+        ];
+        for (rel, text) in files {
+            let path = tmp.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        // Committed before the rule, or with `git add -f`: in the index despite .gitignore.
+        let repo = git2::Repository::init(tmp.path()).unwrap();
+        let mut index = repo.index().unwrap();
+        index
+            .add_path(std::path::Path::new("config/settings.py"))
+            .unwrap();
+        index.write().unwrap();
+        let options = crate::doctor::Options {
+            only: vec![super::ID.to_owned()],
+        };
+        let report = crate::doctor::run(tmp.path(), &options).unwrap();
+        let files: Vec<&str> = report.findings().map(|f| f.file.as_str()).collect();
+        assert_eq!(files, ["config/settings.py"]);
+    }
+
+    #[test]
     fn an_undefined_secret_is_described_as_its_read_behaves() {
         let found = messages(&[
             (
