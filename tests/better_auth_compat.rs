@@ -223,6 +223,12 @@ const AUTHGEN_SCENARIOS: &[&str] = &[
     "origin-rules",
     "token-and-jwks",
     "rate-limit",
+    "list-and-revoke-sessions",
+    "revoke-sessions",
+    "session-refresh",
+    "change-password",
+    "update-user",
+    "origin-check",
 ];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
@@ -360,6 +366,7 @@ fn the_official_client_sees_better_auth_behaviour() {
     for target in targets.iter().filter(|t| t.kind == "authgen") {
         for (_, base, _) in &target.configs {
             one_service_layer(base);
+            list_sessions_handles_open_nothing(base, &target.secret);
         }
     }
 }
@@ -415,4 +422,165 @@ fn one_service_layer(base: &str) {
         (200, "null"),
         "signed out through the token API: the cookie's session is gone too"
     );
+}
+
+/// list-sessions shows the caller's other sessions with a handle instead of their token (the
+/// deliberate difference `list-sessions-token-handles`: tokens are stored only as hashes). A
+/// handle revokes one of the caller's own sessions and does nothing else: as the session
+/// cookie — unsigned, or signed with the server's own secret — and as a Bearer it opens no
+/// session at get-session, `/token` or `/me`, and another user revoking it changes nothing.
+fn list_sessions_handles_open_nothing(base: &str, secret: &str) {
+    let password = "correct-horse-battery";
+    let sign_up = |browser: &Browser, who: &str| {
+        let email = format!("{who}-{}@example.test", free_port());
+        let up = browser.post(
+            &format!("{base}/sign-up/email"),
+            json!({ "email": email, "password": password, "name": who }),
+        );
+        assert_eq!(up.status, 200, "{}", up.text);
+        (email, up.json()["token"].as_str().unwrap().to_owned())
+    };
+    let session_of = |browser: &Browser| browser.get(&format!("{base}/get-session")).json();
+    let laptop = Browser::new(Some(APP_ORIGIN));
+    let (email, laptop_token) = sign_up(&laptop, "handles");
+    let phone = Browser::new(Some(APP_ORIGIN));
+    let signed_in = phone.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": password }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let phone_token = signed_in.json()["token"].as_str().unwrap().to_owned();
+
+    let list = laptop.get(&format!("{base}/list-sessions"));
+    assert_eq!(list.status, 200, "{}", list.text);
+    let tokens: Vec<String> = list
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["token"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{}", list.text);
+    assert!(
+        tokens.contains(&laptop_token),
+        "its own session shows its token"
+    );
+    let handle = tokens.iter().find(|t| **t != laptop_token).unwrap().clone();
+    assert_ne!(handle, phone_token, "the other session shows a handle");
+
+    let signed = format!(
+        "{handle}.{}",
+        base64(&hmac_sha256(secret.as_bytes(), &handle))
+    );
+    let encoded: String = signed
+        .chars()
+        .map(|c| match c {
+            '+' => "%2B".to_owned(),
+            '/' => "%2F".to_owned(),
+            '=' => "%3D".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    for value in [handle.as_str(), encoded.as_str()] {
+        let cookie = format!("better-auth.session_token={value}");
+        let url = format!("{base}/get-session");
+        let session = Reply::of(&url, ureq::get(&url).set("Cookie", &cookie).call());
+        assert_eq!(
+            (session.status, session.text.as_str()),
+            (200, "null"),
+            "a handle as the session cookie ({value})"
+        );
+        let url = format!("{base}/token");
+        let token = Reply::of(&url, ureq::get(&url).set("Cookie", &cookie).call());
+        assert_eq!(
+            token.status, 401,
+            "/token with a handle cookie: {}",
+            token.text
+        );
+    }
+    let bearer = format!("Bearer {handle}");
+    for (path, status, body) in [
+        ("/get-session", 200, Some("null")),
+        ("/token", 401, None),
+        ("/me", 401, None),
+    ] {
+        let url = format!("{base}{path}");
+        let reply = Reply::of(&url, ureq::get(&url).set("Authorization", &bearer).call());
+        assert_eq!(
+            reply.status, status,
+            "{path} with a handle as Bearer: {}",
+            reply.text
+        );
+        if let Some(body) = body {
+            assert_eq!(reply.text, body, "{path} with a handle as Bearer");
+        }
+    }
+
+    let eve = Browser::new(Some(APP_ORIGIN));
+    sign_up(&eve, "eve");
+    let foreign = eve.post(
+        &format!("{base}/revoke-session"),
+        json!({ "token": handle }),
+    );
+    assert_eq!(
+        foreign.json(),
+        json!({ "status": true }),
+        "{}",
+        foreign.text
+    );
+    assert_eq!(
+        session_of(&phone)["session"]["token"],
+        phone_token.as_str(),
+        "another user's revoke-session with the handle changed nothing"
+    );
+    let own = laptop.post(
+        &format!("{base}/revoke-session"),
+        json!({ "token": handle }),
+    );
+    assert_eq!(own.json(), json!({ "status": true }), "{}", own.text);
+    assert_eq!(
+        session_of(&phone),
+        Value::Null,
+        "the owner revoked it by its handle"
+    );
+    assert_eq!(
+        session_of(&laptop)["session"]["token"],
+        laptop_token.as_str(),
+        "revoking another session keeps this one"
+    );
+}
+
+fn hmac_sha256(key: &[u8], message: &str) -> Vec<u8> {
+    use hkdf::hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Standard base64 with padding, as Better Auth signs cookies.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_is_the_standard_alphabet_with_padding() {
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+    assert_eq!(base64(b"foob"), "Zm9vYg==");
+    assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
 }
