@@ -365,16 +365,17 @@ fn the_official_client_sees_better_auth_behaviour() {
     run_scenarios(&targets, &sink, &env);
     for target in targets.iter().filter(|t| t.kind == "authgen") {
         for (_, base, _) in &target.configs {
-            one_service_layer(base);
+            let email = one_service_layer(base);
             list_sessions_handles_open_nothing(base, &target.secret);
+            update_user_completes_the_profile(base, &email);
         }
     }
 }
 
 /// The generated server's two faces share one service layer: a session opened through
 /// Better Auth's API is a session of the token API (its `set-auth-jwt` is accepted by `/me`),
-/// and signing out through either face ends it for both.
-fn one_service_layer(base: &str) {
+/// and signing out through either face ends it for both. The user's address.
+fn one_service_layer(base: &str) -> String {
     let password = "correct-horse-battery";
     let email = format!("both-faces-{}@example.test", free_port());
     let browser = Browser::new(Some(APP_ORIGIN));
@@ -422,6 +423,7 @@ fn one_service_layer(base: &str) {
         (200, "null"),
         "signed out through the token API: the cookie's session is gone too"
     );
+    email
 }
 
 /// list-sessions shows the caller's other sessions with a handle instead of their token (the
@@ -578,9 +580,70 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn base64_is_the_standard_alphabet_with_padding() {
+fn base64_helpers_match_rfc_4648() {
+    assert_eq!(base64url_decode("Zm9vYmE"), b"fooba");
+    assert_eq!(base64url_decode("-_8"), [0xfb, 0xff]);
     assert_eq!(base64(b"foobar"), "Zm9vYmFy");
     assert_eq!(base64(b"fooba"), "Zm9vYmE=");
     assert_eq!(base64(b"foob"), "Zm9vYg==");
     assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+}
+
+/// Better Auth's update-user takes the fields of the token API's `PATCH /profile`: with them it
+/// completes the profile as that does, and the next JWT says `profile_complete: true`; a new
+/// name alone completes nothing.
+fn update_user_completes_the_profile(base: &str, email: &str) {
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let signed_in = browser.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": "correct-horse-battery" }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let jwt = || {
+        let session = browser.get(&format!("{base}/get-session"));
+        assert_eq!(session.status, 200, "{}", session.text);
+        session
+            .header("set-auth-jwt")
+            .expect("set-auth-jwt")
+            .to_owned()
+    };
+    let claims = |jwt: &str| -> Value {
+        let payload = jwt.split('.').nth(1).expect("a JWT");
+        serde_json::from_slice(&base64url_decode(payload)).expect("JSON claims")
+    };
+    assert_eq!(claims(&jwt())["profile_complete"], false);
+    let update = |body: Value| {
+        let reply = browser.post(&format!("{base}/update-user"), body);
+        assert_eq!(reply.json(), json!({ "status": true }), "{}", reply.text);
+    };
+    update(json!({ "name": "Renamed" }));
+    let renamed = claims(&jwt());
+    assert_eq!(renamed["name"], "Renamed");
+    assert_eq!(renamed["profile_complete"], false, "a new name alone");
+    update(json!({ "display_name": "Ada L.", "bio": "Engines" }));
+    let token = jwt();
+    let completed = claims(&token);
+    assert_eq!(completed["profile_complete"], true, "{completed}");
+    assert_eq!(completed["name"], "Renamed");
+    let (status, me) = get(&format!("{base}/me"), Some(&token));
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["profile_complete"], true, "{me}");
+}
+
+fn base64url_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().take_while(|c| *c != b'=') {
+        let value = ALPHABET.iter().position(|a| *a == c).expect("base64url") as u32;
+        bits = bits << 6 | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
 }
