@@ -367,7 +367,8 @@ fn the_official_client_sees_better_auth_behaviour() {
         for (_, base, _) in &target.configs {
             let email = one_service_layer(base);
             list_sessions_handles_open_nothing(base, &target.secret);
-            update_user_completes_the_profile(base, &email);
+            let browser = update_user_completes_the_profile(base, &email);
+            session_routes_check_the_origin(base, &browser);
         }
     }
 }
@@ -591,8 +592,8 @@ fn base64_helpers_match_rfc_4648() {
 
 /// Better Auth's update-user takes the fields of the token API's `PATCH /profile`: with them it
 /// completes the profile as that does, and the next JWT says `profile_complete: true`; a new
-/// name alone completes nothing.
-fn update_user_completes_the_profile(base: &str, email: &str) {
+/// name alone completes nothing. The browser, still signed in.
+fn update_user_completes_the_profile(base: &str, email: &str) -> Browser {
     let browser = Browser::new(Some(APP_ORIGIN));
     let signed_in = browser.post(
         &format!("{base}/sign-in/email"),
@@ -628,6 +629,51 @@ fn update_user_completes_the_profile(base: &str, email: &str) {
     let (status, me) = get(&format!("{base}/me"), Some(&token));
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["profile_complete"], true, "{me}");
+    browser
+}
+
+/// The session routes' POSTs carry the session cookie, so a page on another origin must not
+/// be able to make them: 403 INVALID_ORIGIN (MISSING_OR_NULL_ORIGIN without Origin), and the
+/// session still stands.
+fn session_routes_check_the_origin(base: &str, browser: &Browser) {
+    let token = browser
+        .cookie("better-auth.session_token")
+        .expect("signed in");
+    let cookie = format!("better-auth.session_token={token}");
+    let bodies = [
+        (
+            "/revoke-session",
+            json!({ "token": token.split('.').next() }),
+        ),
+        ("/revoke-sessions", json!({})),
+        ("/revoke-other-sessions", json!({})),
+        ("/update-user", json!({ "name": "Mallory" })),
+        (
+            "/change-password",
+            json!({ "currentPassword": "x", "newPassword": "mallory-was-here", "revokeOtherSessions": true }),
+        ),
+    ];
+    for (path, body) in bodies {
+        let url = format!("{base}{path}");
+        for (origin, code) in [
+            (Some("https://evil.example"), "INVALID_ORIGIN"),
+            (None, "MISSING_OR_NULL_ORIGIN"),
+        ] {
+            let mut request = ureq::post(&url).set("Cookie", &cookie);
+            if let Some(origin) = origin {
+                request = request.set("Origin", origin);
+            }
+            let reply = Reply::of(&url, request.send_json(body.clone()));
+            assert_eq!(
+                (reply.status, reply.code()),
+                (403, json!(code)),
+                "{path} from {origin:?}: {}",
+                reply.text
+            );
+        }
+    }
+    let session = browser.get(&format!("{base}/get-session")).json();
+    assert_eq!(session["user"]["name"], "Renamed", "nothing changed");
 }
 
 fn base64url_decode(text: &str) -> Vec<u8> {
