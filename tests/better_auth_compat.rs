@@ -120,6 +120,8 @@ struct Target {
     /// config → (base URL, database URL)
     configs: Vec<(&'static str, String, String)>,
     _processes: Vec<Process>,
+    /// The generated server's processes, one per configuration (with their logs).
+    servers: Vec<Running>,
     /// Files the processes run from, removed with the target.
     _files: Option<tempfile::TempDir>,
     /// The scenarios it takes part in; `None`: all of them.
@@ -181,6 +183,7 @@ fn reference_target(env: &Environment) -> Target {
         secret: env.secret.clone(),
         configs,
         _processes: processes,
+        servers: Vec::new(),
         _files: None,
         scenarios: None,
     }
@@ -240,7 +243,7 @@ const AUTHGEN_SCENARIOS: &[&str] = &[
 /// "authgen" store.
 fn authgen_target(env: &Environment) -> Target {
     let mut configs = Vec::new();
-    let mut processes = Vec::new();
+    let mut servers = Vec::new();
     let binaries = tempfile::tempdir().unwrap();
     for &config in AUTHGEN_CONFIGS {
         let (_tmp, repo) = common::copy_fixture("empty");
@@ -295,8 +298,12 @@ fn authgen_target(env: &Environment) -> Target {
                 );
         }
         let base = format!("{origin}/api/auth");
-        let (process, _log) = spawn_until_healthy(command, &format!("{base}/health"));
-        processes.push(process);
+        let (process, log) = spawn_until_healthy(command, &format!("{base}/health"));
+        servers.push(Running {
+            process,
+            base: base.clone(),
+            log,
+        });
         configs.push((config, base, database));
     }
     Target {
@@ -304,7 +311,8 @@ fn authgen_target(env: &Environment) -> Target {
         kind: "authgen",
         secret: env.secret.clone(),
         configs,
-        _processes: processes,
+        _processes: Vec::new(),
+        servers,
         _files: Some(binaries),
         scenarios: Some(AUTHGEN_SCENARIOS),
     }
@@ -364,11 +372,13 @@ fn the_official_client_sees_better_auth_behaviour() {
     }
     run_scenarios(&targets, &sink, &env);
     for target in targets.iter().filter(|t| t.kind == "authgen") {
-        for (_, base, _) in &target.configs {
+        for (server, (_, base, database)) in target.servers.iter().zip(&target.configs) {
             let email = one_service_layer(base);
             list_sessions_handles_open_nothing(base, &target.secret);
             let browser = update_user_completes_the_profile(base, &email);
             session_routes_check_the_origin(base, &browser);
+            // Both faces in /openapi.json, and a fuzzer agrees with what it says.
+            fuzz_openapi(server, database);
         }
     }
 }

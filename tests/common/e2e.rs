@@ -351,25 +351,46 @@ impl Browser {
 
 /// Schemathesis (`--checks all`) against the server's own `/openapi.json`, authenticated as a
 /// signed-in user: every documented route with generated data, every answer held to the
-/// document (status, schema, headers, no 5xx). Two users, two passes: `/signout` revokes the
-/// token it is sent, so it runs alone with its own user, after everything else.
+/// document (status, schema, headers, no 5xx). Two users, two passes: sign-out (`/signout`,
+/// and Better Auth's `/sign-out` where that face is served) revokes what it is sent, so it
+/// runs alone with its own user, after everything else. With the Better Auth face the user
+/// is signed in there too: its session cookie, and the Origin a page of the server's own
+/// would send, go with every request.
 pub fn fuzz_openapi(server: &Running, database_url: &str) {
     let schemathesis = python().with_file_name("schemathesis");
     let spec = server.url("/openapi.json");
-    let signout = format!(
-        "{}/signout",
-        server.base.trim_start_matches(&server.origin())
-    );
+    let (status, document) = get(&spec, None);
+    assert_eq!(status, 200, "{document}");
+    let better_auth = document["paths"]
+        .as_object()
+        .is_some_and(|paths| paths.keys().any(|p| p.ends_with("/sign-in/email")));
+    let sign_out = "/(signout|sign-out)$";
     let passes = [
-        ("everything but sign-out", "--exclude-path"),
-        ("sign-out", "--include-path"),
+        ("everything but sign-out", "--exclude-path-regex"),
+        ("sign-out", "--include-path-regex"),
     ];
     // Both users first: the first pass spends the sign-up limit.
-    let tokens = [0, 1].map(|n| fuzz_user(server, database_url, n));
-    for ((what, filter), token) in passes.into_iter().zip(tokens) {
-        let output = Command::new(&schemathesis)
+    let users = [0, 1].map(|n| fuzz_user(server, database_url, n, better_auth));
+    let settings = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemathesis.toml"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for ((what, filter), user) in passes.into_iter().zip(users) {
+        // The session cookie as the document's `sessionCookie` scheme, so that schemathesis
+        // knows it authenticates (and checks that leaving it out is refused).
+        let config = dir.path().join(format!("schemathesis-{}.toml", user.n));
+        let mut text = settings.clone();
+        if let Some(cookie) = &user.session_cookie {
+            text.push_str(&format!(
+                "\n[auth.openapi.sessionCookie]\napi_key = {cookie:?}\n"
+            ));
+        }
+        std::fs::write(&config, text).unwrap();
+        let mut command = Command::new(&schemathesis);
+        command
             .arg("--config-file")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/schemathesis.toml"))
+            .arg(&config)
             .args(["run", &spec, "--checks", "all", "--max-examples", "15"])
             .args([
                 "--workers",
@@ -378,11 +399,12 @@ pub fn fuzz_openapi(server: &Running, database_url: &str) {
                 "1",
                 "--no-color",
                 filter,
-                &signout,
-            ])
-            .args(["-H", &format!("Authorization: Bearer {token}")])
-            .output()
-            .expect("schemathesis runs");
+                sign_out,
+            ]);
+        for header in &user.headers {
+            command.args(["-H", header]);
+        }
+        let output = command.output().expect("schemathesis runs");
         let report = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
@@ -405,8 +427,17 @@ pub fn fuzz_openapi(server: &Running, database_url: &str) {
     }
 }
 
-/// A fresh verified user signed in with a password: its access token.
-fn fuzz_user(server: &Running, database_url: &str, n: usize) -> String {
+/// A fresh verified user signed in with a password, as the fuzzer sends it.
+struct FuzzUser {
+    n: usize,
+    /// Its access token as `Authorization` (and, with Better Auth's API, the Origin of the
+    /// server's own pages).
+    headers: Vec<String>,
+    /// Its Better Auth session cookie's value, when that face is served.
+    session_cookie: Option<String>,
+}
+
+fn fuzz_user(server: &Running, database_url: &str, n: usize, better_auth: bool) -> FuzzUser {
     let email = format!("fuzz-{n}-{}@example.com", std::process::id());
     let password = "fuzzing horse battery";
     let (status, body) = post(
@@ -423,5 +454,27 @@ fn fuzz_user(server: &Running, database_url: &str, n: usize) -> String {
         serde_json::json!({ "email": email, "password": password }),
     );
     assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().unwrap().to_owned()
+    let token = body["access_token"].as_str().unwrap();
+    let mut headers = vec![format!("Authorization: Bearer {token}")];
+    let origin = server.origin();
+    if better_auth {
+        // A cookie-carrying POST needs a trusted Origin on Better Auth's API.
+        headers.push(format!("Origin: {origin}"));
+    }
+    let session_cookie = better_auth.then(|| {
+        let browser = Browser::new(Some(&origin));
+        let signed_in = browser.post(
+            &server.url("/sign-in/email"),
+            serde_json::json!({ "email": email, "password": password }),
+        );
+        assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+        browser
+            .cookie("better-auth.session_token")
+            .expect("the session cookie")
+    });
+    FuzzUser {
+        n,
+        headers,
+        session_cookie,
+    }
 }
