@@ -226,6 +226,12 @@ const AUTHGEN_SCENARIOS: &[&str] = &[
     "origin-rules",
     "token-and-jwks",
     "rate-limit",
+    "list-and-revoke-sessions",
+    "revoke-sessions",
+    "session-refresh",
+    "change-password",
+    "update-user",
+    "origin-check",
 ];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
@@ -367,7 +373,10 @@ fn the_official_client_sees_better_auth_behaviour() {
     run_scenarios(&targets, &sink, &env);
     for target in targets.iter().filter(|t| t.kind == "authgen") {
         for (server, (_, base, database)) in target.servers.iter().zip(&target.configs) {
-            one_service_layer(base);
+            let email = one_service_layer(base);
+            list_sessions_handles_open_nothing(base, &target.secret);
+            let browser = update_user_completes_the_profile(base, &email);
+            session_routes_check_the_origin(base, &browser);
             // Both faces in /openapi.json, and a fuzzer agrees with what it says.
             fuzz_openapi(server, database);
         }
@@ -376,8 +385,8 @@ fn the_official_client_sees_better_auth_behaviour() {
 
 /// The generated server's two faces share one service layer: a session opened through
 /// Better Auth's API is a session of the token API (its `set-auth-jwt` is accepted by `/me`),
-/// and signing out through either face ends it for both.
-fn one_service_layer(base: &str) {
+/// and signing out through either face ends it for both. The user's address.
+fn one_service_layer(base: &str) -> String {
     let password = "correct-horse-battery";
     let email = format!("both-faces-{}@example.test", free_port());
     let browser = Browser::new(Some(APP_ORIGIN));
@@ -425,4 +434,272 @@ fn one_service_layer(base: &str) {
         (200, "null"),
         "signed out through the token API: the cookie's session is gone too"
     );
+    email
+}
+
+/// list-sessions shows the caller's other sessions with a handle instead of their token (the
+/// deliberate difference `list-sessions-token-handles`: tokens are stored only as hashes). A
+/// handle revokes one of the caller's own sessions and does nothing else: as the session
+/// cookie — unsigned, or signed with the server's own secret — and as a Bearer it opens no
+/// session at get-session, `/token` or `/me`, and another user revoking it changes nothing.
+fn list_sessions_handles_open_nothing(base: &str, secret: &str) {
+    let password = "correct-horse-battery";
+    let sign_up = |browser: &Browser, who: &str| {
+        let email = format!("{who}-{}@example.test", free_port());
+        let up = browser.post(
+            &format!("{base}/sign-up/email"),
+            json!({ "email": email, "password": password, "name": who }),
+        );
+        assert_eq!(up.status, 200, "{}", up.text);
+        (email, up.json()["token"].as_str().unwrap().to_owned())
+    };
+    let session_of = |browser: &Browser| browser.get(&format!("{base}/get-session")).json();
+    let laptop = Browser::new(Some(APP_ORIGIN));
+    let (email, laptop_token) = sign_up(&laptop, "handles");
+    let phone = Browser::new(Some(APP_ORIGIN));
+    let signed_in = phone.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": password }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let phone_token = signed_in.json()["token"].as_str().unwrap().to_owned();
+
+    let list = laptop.get(&format!("{base}/list-sessions"));
+    assert_eq!(list.status, 200, "{}", list.text);
+    let tokens: Vec<String> = list
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| s["token"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{}", list.text);
+    assert!(
+        tokens.contains(&laptop_token),
+        "its own session shows its token"
+    );
+    let handle = tokens.iter().find(|t| **t != laptop_token).unwrap().clone();
+    assert_ne!(handle, phone_token, "the other session shows a handle");
+
+    let signed = format!(
+        "{handle}.{}",
+        base64(&hmac_sha256(secret.as_bytes(), &handle))
+    );
+    let encoded: String = signed
+        .chars()
+        .map(|c| match c {
+            '+' => "%2B".to_owned(),
+            '/' => "%2F".to_owned(),
+            '=' => "%3D".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    for value in [handle.as_str(), encoded.as_str()] {
+        let cookie = format!("better-auth.session_token={value}");
+        let url = format!("{base}/get-session");
+        let session = Reply::of(&url, ureq::get(&url).set("Cookie", &cookie).call());
+        assert_eq!(
+            (session.status, session.text.as_str()),
+            (200, "null"),
+            "a handle as the session cookie ({value})"
+        );
+        let url = format!("{base}/token");
+        let token = Reply::of(&url, ureq::get(&url).set("Cookie", &cookie).call());
+        assert_eq!(
+            token.status, 401,
+            "/token with a handle cookie: {}",
+            token.text
+        );
+    }
+    let bearer = format!("Bearer {handle}");
+    for (path, status, body) in [
+        ("/get-session", 200, Some("null")),
+        ("/token", 401, None),
+        ("/me", 401, None),
+    ] {
+        let url = format!("{base}{path}");
+        let reply = Reply::of(&url, ureq::get(&url).set("Authorization", &bearer).call());
+        assert_eq!(
+            reply.status, status,
+            "{path} with a handle as Bearer: {}",
+            reply.text
+        );
+        if let Some(body) = body {
+            assert_eq!(reply.text, body, "{path} with a handle as Bearer");
+        }
+    }
+
+    let eve = Browser::new(Some(APP_ORIGIN));
+    sign_up(&eve, "eve");
+    let foreign = eve.post(
+        &format!("{base}/revoke-session"),
+        json!({ "token": handle }),
+    );
+    assert_eq!(
+        foreign.json(),
+        json!({ "status": true }),
+        "{}",
+        foreign.text
+    );
+    assert_eq!(
+        session_of(&phone)["session"]["token"],
+        phone_token.as_str(),
+        "another user's revoke-session with the handle changed nothing"
+    );
+    let own = laptop.post(
+        &format!("{base}/revoke-session"),
+        json!({ "token": handle }),
+    );
+    assert_eq!(own.json(), json!({ "status": true }), "{}", own.text);
+    assert_eq!(
+        session_of(&phone),
+        Value::Null,
+        "the owner revoked it by its handle"
+    );
+    assert_eq!(
+        session_of(&laptop)["session"]["token"],
+        laptop_token.as_str(),
+        "revoking another session keeps this one"
+    );
+}
+
+fn hmac_sha256(key: &[u8], message: &str) -> Vec<u8> {
+    use hkdf::hmac::{Hmac, Mac};
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(message.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Standard base64 with padding, as Better Auth signs cookies.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_helpers_match_rfc_4648() {
+    assert_eq!(base64url_decode("Zm9vYmE"), b"fooba");
+    assert_eq!(base64url_decode("-_8"), [0xfb, 0xff]);
+    assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+    assert_eq!(base64(b"foob"), "Zm9vYg==");
+    assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+}
+
+/// Better Auth's update-user takes the fields of the token API's `PATCH /profile`: with them it
+/// completes the profile as that does, and the next JWT says `profile_complete: true`; a new
+/// name alone completes nothing. The browser, still signed in.
+fn update_user_completes_the_profile(base: &str, email: &str) -> Browser {
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let signed_in = browser.post(
+        &format!("{base}/sign-in/email"),
+        json!({ "email": email, "password": "correct-horse-battery" }),
+    );
+    assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    let jwt = || {
+        let session = browser.get(&format!("{base}/get-session"));
+        assert_eq!(session.status, 200, "{}", session.text);
+        session
+            .header("set-auth-jwt")
+            .expect("set-auth-jwt")
+            .to_owned()
+    };
+    let claims = |jwt: &str| -> Value {
+        let payload = jwt.split('.').nth(1).expect("a JWT");
+        serde_json::from_slice(&base64url_decode(payload)).expect("JSON claims")
+    };
+    assert_eq!(claims(&jwt())["profile_complete"], false);
+    let update = |body: Value| {
+        let reply = browser.post(&format!("{base}/update-user"), body);
+        assert_eq!(reply.json(), json!({ "status": true }), "{}", reply.text);
+    };
+    update(json!({ "name": "Renamed" }));
+    let renamed = claims(&jwt());
+    assert_eq!(renamed["name"], "Renamed");
+    assert_eq!(renamed["profile_complete"], false, "a new name alone");
+    update(json!({ "display_name": "Ada L.", "bio": "Engines" }));
+    let token = jwt();
+    let completed = claims(&token);
+    assert_eq!(completed["profile_complete"], true, "{completed}");
+    assert_eq!(completed["name"], "Renamed");
+    let (status, me) = get(&format!("{base}/me"), Some(&token));
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["profile_complete"], true, "{me}");
+    browser
+}
+
+/// The session routes' POSTs carry the session cookie, so a page on another origin must not
+/// be able to make them: 403 INVALID_ORIGIN (MISSING_OR_NULL_ORIGIN without Origin), and the
+/// session still stands.
+fn session_routes_check_the_origin(base: &str, browser: &Browser) {
+    let token = browser
+        .cookie("better-auth.session_token")
+        .expect("signed in");
+    let cookie = format!("better-auth.session_token={token}");
+    let bodies = [
+        (
+            "/revoke-session",
+            json!({ "token": token.split('.').next() }),
+        ),
+        ("/revoke-sessions", json!({})),
+        ("/revoke-other-sessions", json!({})),
+        ("/update-user", json!({ "name": "Mallory" })),
+        (
+            "/change-password",
+            json!({ "currentPassword": "x", "newPassword": "mallory-was-here", "revokeOtherSessions": true }),
+        ),
+    ];
+    for (path, body) in bodies {
+        let url = format!("{base}{path}");
+        for (origin, code) in [
+            (Some("https://evil.example"), "INVALID_ORIGIN"),
+            (None, "MISSING_OR_NULL_ORIGIN"),
+        ] {
+            let mut request = ureq::post(&url).set("Cookie", &cookie);
+            if let Some(origin) = origin {
+                request = request.set("Origin", origin);
+            }
+            let reply = Reply::of(&url, request.send_json(body.clone()));
+            assert_eq!(
+                (reply.status, reply.code()),
+                (403, json!(code)),
+                "{path} from {origin:?}: {}",
+                reply.text
+            );
+        }
+    }
+    let session = browser.get(&format!("{base}/get-session")).json();
+    assert_eq!(session["user"]["name"], "Renamed", "nothing changed");
+}
+
+fn base64url_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().take_while(|c| *c != b'=') {
+        let value = ALPHABET.iter().position(|a| *a == c).expect("base64url") as u32;
+        bits = bits << 6 | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
 }

@@ -133,6 +133,25 @@ export class Normaliser {
     return alias;
   }
 
+  /**
+   * Forget the aliases of `raws`, values a scenario replaced in what it observed (a deliberate
+   * difference's stand-ins). Only the newest aliases of a kind can go, so no other alias
+   * changes and the next new value gets the number it would have had without them.
+   */
+  retract(raws) {
+    const numbered = raws.map((raw) => {
+      const alias = this.aliases.get(raw);
+      const [, kind, n] = alias?.match(/^<(.+):(\d+)>$/) ?? [];
+      if (!kind) throw new Error(`no numbered alias to retract for ${raw}`);
+      return { raw, alias, kind, n: Number(n) };
+    });
+    for (const { raw, alias, kind, n } of numbered.sort((a, b) => b.n - a.n)) {
+      if (this.counters.get(kind) !== n) throw new Error(`${alias} is not the newest <${kind}:…>`);
+      this.counters.set(kind, n - 1);
+      this.aliases.delete(raw);
+    }
+  }
+
   /** A time as an offset from now: `<now>`, `<now+7d>`; non-canonical formats are named. */
   time(ms, format) {
     const offset = formatOffset(ms - this.now());

@@ -79,6 +79,16 @@ describe("normaliser", () => {
     assert.equal(out.other.id, "<user:2>");
   });
 
+  test("retracted aliases leave the others alone and give their numbers back", () => {
+    const n = normaliser();
+    n.value([{ token: "t1" }, { token: "h1" }, { token: "h2" }]);
+    assert.throws(() => n.retract(["t1"]), /not the newest/);
+    n.retract(["h1", "h2"]);
+    assert.equal(n.string("t1"), "<session-token:1>");
+    assert.equal(n.value({ token: "t2" }).token, "<session-token:2>");
+    assert.throws(() => n.retract(["never seen"]), /no numbered alias/);
+  });
+
   test("a signed cookie shows its token's alias and whether the HMAC and encoding are right", () => {
     const n = normaliser();
     assert.equal(n.string("tok", "token"), "<session-token:1>");

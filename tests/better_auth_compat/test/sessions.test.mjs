@@ -223,6 +223,35 @@ scenario("list-and-revoke-sessions", ["basic"], async (run) => {
   const list = await run.step("list-sessions", () =>
     laptop.client.listSessions(),
   );
+  const listed = run.steps.at(-1).exchanges[0].response.body;
+  const tokenOf = new Map([laptop, phone, tablet].map((b, i) => [b.userAgent, order[i]]));
+  await run.deliberate("list-sessions-token-handles", {
+    "better-auth": async () => {
+      assert.deepEqual(list.data.map((s) => s.token).sort(), [...order].sort());
+    },
+    // The generated server stores session tokens only as hashes: it lists the caller's own
+    // session with its token and every other one with an opaque handle, which revoke-session
+    // takes (for the caller's own sessions only) and which opens no session (the driver
+    // checks that). Observed with the real tokens in the handles' place after that.
+    authgen: async () => {
+      const handles = [];
+      for (const [i, session] of list.data.entries()) {
+        const token = tokenOf.get(session.userAgent);
+        assert.ok(token, `a session of ada's: ${session.userAgent}`);
+        if (token === laptopToken) {
+          assert.equal(session.token, laptopToken, "the caller's own session shows its token");
+          continue;
+        }
+        assert.match(session.token, /^[A-Za-z0-9_-]{43}$/, "another session shows a handle");
+        assert.ok(!order.includes(session.token), "the handle is no session token");
+        handles.push(session.token);
+        session.token = token;
+        listed[i].token = run.n.string(token);
+      }
+      assert.equal(new Set(handles).size, 2, "one handle per other session");
+      run.n.retract(handles);
+    },
+  });
   assert.deepEqual(list.data.map((s) => s.token).sort(), [...order].sort());
   // Better Auth reads the rows without ORDER BY: the order is not part of the contract.
   run.note("the sessions, in sign-in order", [...list.data].sort((a, b) => order.indexOf(a.token) - order.indexOf(b.token)));
