@@ -63,9 +63,13 @@ pub fn plan<'a>(
         };
         let overlaps = fix.edits.iter().filter(|edit| !already(edit)).any(|edit| {
             per_file.get(&edit.file).is_some_and(|edits| {
-                edits
-                    .iter()
-                    .any(|e| e.start < edit.end && edit.start < e.end || e.start == edit.start)
+                edits.iter().any(|e| {
+                    // Insertions at one place (two lines appended to one .env.example) both
+                    // go in, in fix order; anything else that touches it overlaps.
+                    let both_insert = e.start == e.end && edit.start == edit.end;
+                    e.start < edit.end && edit.start < e.end
+                        || e.start == edit.start && !both_insert
+                })
             })
         });
         if overlaps {

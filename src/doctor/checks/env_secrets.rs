@@ -793,6 +793,28 @@ mod tests {
     }
 
     #[test]
+    fn two_fallback_fixes_appending_to_one_env_template_apply_in_one_run() {
+        let files = [
+            (
+                "server/src/auth.ts",
+                "export const a = process.env.BETTER_AUTH_SECRET || \"first-fallback-0123456789abcdef01\";\nexport const b = process.env.JWT_SECRET ?? \"second-fallback-0123456789abcdef0\";\n",
+            ),
+            ("server/package.json", "{\"name\": \"server\"}\n"),
+            ("server/.env.example", "DATABASE_URL=\n"),
+        ];
+        let changes = crate::doctor::checks::testing::fixed(super::ID, &files, true);
+        let template = changes
+            .iter()
+            .find(|(file, _)| file == "server/.env.example")
+            .map(|(_, text)| text.as_str());
+        assert_eq!(
+            template,
+            Some("DATABASE_URL=\nBETTER_AUTH_SECRET=\nJWT_SECRET=\n"),
+            "{changes:?}"
+        );
+    }
+
+    #[test]
     fn a_tracked_file_is_read_even_when_gitignore_matches_it() {
         let tmp = tempfile::tempdir().unwrap();
         let files = [
