@@ -13,7 +13,7 @@ use crate::doctor::finding::{Content, Edit, Finding, Fix, Severity};
 use crate::doctor::lang::js::property_pair;
 use crate::doctor::lang::{self, fields};
 use crate::doctor::lang::{nodes_of, string_value};
-use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_template};
+use crate::doctor::workspace::{Lang, SourceFile, Workspace, is_env_file_name, is_env_template};
 use crate::secret::{self, SECRET_KEYS, is_signing_secret_name};
 
 use super::Check;
@@ -234,6 +234,9 @@ fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Fi
         let Some(file) = ws.source(rel) else {
             continue;
         };
+        if let DeployFile::Compose = kind {
+            compose_env_files(ws, &file, defined, out);
+        }
         let settings = match kind {
             DeployFile::Compose | DeployFile::Dockerfile | DeployFile::TomlEnv => deploy_env(&file),
             DeployFile::Yaml => yaml_settings(&file),
@@ -245,6 +248,59 @@ fn deploy_files(ws: &Workspace, defined: &mut BTreeSet<String>, out: &mut Vec<Fi
                 out.push(
                     Finding::new(ID, &file, span, format!("{key} is written into {name}: everyone with the repository can sign tokens"))
                         .help("reference it from the environment (`${AUTH_SECRET}`, `${{ secrets.AUTH_SECRET }}`, a Kubernetes `secretKeyRef`, `fly secrets set`, the platform's secret store) and rotate it"),
+                );
+            }
+        }
+    }
+}
+
+/// The files a compose file's services load with `env_file:` that are not named like env
+/// files (`deploy/app.conf`, `env/production`; `.env*` files are read as env files anyway):
+/// their settings are deploy settings, and a secret written there is in the repository (a
+/// file .gitignore keeps out of it is not read).
+fn compose_env_files(
+    ws: &Workspace,
+    compose: &SourceFile,
+    defined: &mut BTreeSet<String>,
+    out: &mut Vec<Finding>,
+) {
+    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&compose.text) else {
+        return;
+    };
+    let Some(services) = doc.get("services").and_then(|s| s.as_mapping()) else {
+        return;
+    };
+    let mut targets = BTreeSet::new();
+    for service in services.values() {
+        let paths: Vec<&str> = match service.get("env_file") {
+            Some(serde_yaml::Value::String(path)) => vec![path.as_str()],
+            Some(serde_yaml::Value::Sequence(items)) => items
+                .iter()
+                .filter_map(|i| i.as_str().or_else(|| i.get("path")?.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for path in paths {
+            let path = path.trim_start_matches("./");
+            if !path.contains("..") && !path.starts_with('/') {
+                targets.insert(crate::discover::join_rel(compose.dir(), path));
+            }
+        }
+    }
+    for rel in targets {
+        let name = crate::discover::file_name(&rel).to_owned();
+        if is_env_file_name(&name) {
+            continue;
+        }
+        let Some(file) = ws.source(&rel) else {
+            continue;
+        };
+        for entry in file.env() {
+            defined.insert(entry.key.clone());
+            if is_signing_secret_name(&entry.key) && is_literal(&entry.value) {
+                out.push(
+                    Finding::new(ID, &file, entry.value_span.clone(), format!("{} is written into {rel}, which {} loads with env_file: everyone with the repository can sign tokens", entry.key, compose.rel))
+                        .help("keep the value out of the repository (an ignored `.env`, the platform's secret store) and rotate it"),
                 );
             }
         }
@@ -766,6 +822,14 @@ mod tests {
                 "$env:BETTER_AUTH_SECRET = \"powershell-literal-0123456789abcdef\"\n",
             ),
             (
+                "compose.yaml",
+                "services:\n  api:\n    image: api\n    env_file:\n      - deploy/api.conf\n      - path: ./deploy/ignored.conf\n",
+            ),
+            (
+                "deploy/api.conf",
+                "PORT=8000\nAUTH_SECRET=env-file-literal-0123456789abcdef0\n",
+            ),
+            (
                 ".cargo/config.toml",
                 "[env]\nAUTH_SECRET = \"cargo-literal-0123456789abcdef0123456\"\n",
             ),
@@ -781,6 +845,7 @@ mod tests {
                 (".cargo/config.toml", "AUTH_SECRET"),
                 (".github/workflows/deploy.yml", "JWT_SECRET"),
                 ("charts/auth/values.yaml", "NEXTAUTH_SECRET"),
+                ("deploy/api.conf", "AUTH_SECRET"),
                 ("k8s/deployment.yaml", "AUTH_SECRET"),
                 ("k8s/secret.yaml", "BETTER_AUTH_SECRET"),
                 ("k8s/secret.yaml", "JWT_SECRET_KEY"),
