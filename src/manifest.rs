@@ -58,6 +58,10 @@ pub struct ServerFacts {
     pub production_access_cookie: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production_refresh_cookie: Option<String>,
+    /// Better Auth's session cookie, when the server answers Better Auth's API; with Secure
+    /// cookies (production) it carries the `__Secure-` prefix, as Better Auth's does on https.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_cookie: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

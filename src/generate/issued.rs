@@ -3,7 +3,7 @@
 //! one place these values are named on the Rust side; the test below holds the templates to
 //! them.
 
-use crate::configure::AuthConfig;
+use crate::configure::{AuthConfig, Face};
 use crate::manifest::ServerFacts;
 
 /// The cookie the generated server keeps the access token in.
@@ -14,6 +14,9 @@ pub const REFRESH_COOKIE: &str = "auth_refresh_token";
 /// Secure (and, for `__Host-`, host-only with `Path=/`).
 pub const PRODUCTION_ACCESS_COOKIE: &str = "__Host-auth_access_token";
 pub const PRODUCTION_REFRESH_COOKIE: &str = "__Secure-auth_refresh_token";
+/// Better Auth's session cookie, which the Better Auth face sets (`__Secure-` prefixed when
+/// cookies are Secure).
+pub const SESSION_COOKIE: &str = "better-auth.session_token";
 
 /// The facts of the server generated for `project_name` with `config`.
 pub fn server_facts(project_name: &str, config: &AuthConfig) -> ServerFacts {
@@ -26,6 +29,10 @@ pub fn server_facts(project_name: &str, config: &AuthConfig) -> ServerFacts {
         refresh_cookie: REFRESH_COOKIE.to_owned(),
         production_access_cookie: Some(PRODUCTION_ACCESS_COOKIE.to_owned()),
         production_refresh_cookie: Some(PRODUCTION_REFRESH_COOKIE.to_owned()),
+        session_cookie: config
+            .faces
+            .contains(&Face::BetterAuth)
+            .then(|| SESSION_COOKIE.to_owned()),
     }
 }
 
@@ -39,6 +46,13 @@ mod tests {
     #[test]
     fn the_templates_issue_what_the_manifest_records() {
         let templates = Templates::load(None).unwrap();
+        let face = templates
+            .get("auth-server/src/better_auth.rs.tera")
+            .unwrap();
+        assert!(face.contains(&format!(
+            "const SESSION_TOKEN: &str = \"{SESSION_COOKIE}\";"
+        )));
+        assert!(face.contains("format!(\"__Secure-{name}\")"));
         let config = templates.get("auth-server/src/config.rs.tera").unwrap();
         for (function, production, development) in [
             ("access_cookie", PRODUCTION_ACCESS_COOKIE, ACCESS_COOKIE),

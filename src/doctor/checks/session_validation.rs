@@ -41,11 +41,29 @@ impl Check for SessionValidation {
 fn check(ws: &Workspace, out: &mut Vec<Finding>) {
     authgen(ws, out);
     let issuers = better_auth_issuers(ws);
-    if issuers.is_empty() {
+    // The generated server's Better Auth face sets Better Auth's session cookie too.
+    let face = facts::manifest(ws)
+        .and_then(|m| m.server)
+        .and_then(|s| s.session_cookie);
+    if issuers.is_empty() && face.is_none() {
         return;
     }
     for file in ws.sources_in(&[Lang::Python]) {
         if lang::is_test_path(&file.rel) {
+            continue;
+        }
+        if issuers.is_empty() {
+            if let Some(cookie) = &face
+                && file.text.contains(".session_token")
+            {
+                let prefix = cookie.trim_end_matches(".session_token");
+                let issuer = SessionCookie {
+                    prefix,
+                    https: true,
+                    who: "the auth server (its Better Auth API) with Secure cookies, as in production,",
+                };
+                cookie_names(&file, &issuer, out);
+            }
             continue;
         }
         python_verifier(ws, &file, &issuers, out);
@@ -513,7 +531,21 @@ fn python_verifier(
         jwt_verifier(ws, file, issuers, out);
     }
     if file.text.contains(".session_token") {
-        cookie_names(file, issuers, out);
+        let mut prefixes: Vec<&str> = issuers
+            .iter()
+            .filter_map(|i| i.cookie_prefix.as_deref())
+            .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        // Several servers or an unknown prefix: which one this reads is not known.
+        if let [prefix] = prefixes.as_slice() {
+            let issuer = SessionCookie {
+                prefix,
+                https: issuers.iter().any(|i| i.https),
+                who: "Better Auth on https",
+            };
+            cookie_names(file, &issuer, out);
+        }
     }
     if issuers.iter().any(|i| i.camel_case_tables) {
         sql_names(file, out);
@@ -687,17 +719,16 @@ fn expected_claims(
 }
 
 /// Cookie names the Python side reads, against Better Auth's prefix and `__Secure-` on https.
-fn cookie_names(file: &Rc<SourceFile>, issuers: &[BetterAuth], out: &mut Vec<Finding>) {
-    let mut prefixes: Vec<&str> = issuers
-        .iter()
-        .filter_map(|i| i.cookie_prefix.as_deref())
-        .collect();
-    prefixes.sort_unstable();
-    prefixes.dedup();
-    let [prefix] = prefixes.as_slice() else {
-        return; // several servers or an unknown prefix: which one this reads is not known
-    };
-    let https = issuers.iter().any(|i| i.https);
+/// The session cookie a server sets: `<prefix>.session_token`, `__Secure-` prefixed over
+/// https; `who` names the server in messages.
+struct SessionCookie<'a> {
+    prefix: &'a str,
+    https: bool,
+    who: &'a str,
+}
+
+fn cookie_names(file: &Rc<SourceFile>, issuer: &SessionCookie<'_>, out: &mut Vec<Finding>) {
+    let SessionCookie { prefix, https, who } = *issuer;
     let secure_variant = file.text.contains("__Secure-");
     for node in nodes_of(file, &["string"]) {
         let Some(value) = string_value(file, node) else {
@@ -707,7 +738,7 @@ fn cookie_names(file: &Rc<SourceFile>, issuers: &[BetterAuth], out: &mut Vec<Fin
             continue;
         };
         let bare = name.trim_start_matches("__Secure-");
-        if bare == "better-auth" && *prefix != "better-auth" {
+        if bare == "better-auth" && prefix != "better-auth" {
             let expected = value.replacen("better-auth", prefix, 1);
             out.push(
                 Finding::new(ID, file, node.byte_range(), format!("reads the cookie `{value}` but Better Auth's `advanced.cookiePrefix` names it `{expected}`: no request carries a session"))
@@ -715,10 +746,10 @@ fn cookie_names(file: &Rc<SourceFile>, issuers: &[BetterAuth], out: &mut Vec<Fin
                     .fix(Fix::safe(format!("read {expected}"), vec![Edit::replace(file, node.byte_range(), format!("\"{expected}\""))])),
             );
         }
-        if name == bare && (bare == *prefix || bare == "better-auth") && https && !secure_variant {
+        if name == bare && (bare == prefix || bare == "better-auth") && https && !secure_variant {
             let cookie = format!("{prefix}.session_token");
             out.push(
-                Finding::new(ID, file, node.byte_range(), format!("no `__Secure-{cookie}`: Better Auth on https adds the `__Secure-` prefix to its session cookie, so in production this code finds no session"))
+                Finding::new(ID, file, node.byte_range(), format!("no `__Secure-{cookie}`: {who} adds the `__Secure-` prefix to its session cookie, so in production this code finds no session"))
                     .help(format!("read `__Secure-{cookie}` first and fall back to `{cookie}` for http development"))
                     .fix(Fix::display_only(format!("read `__Secure-{cookie}`, then `{cookie}`"), Vec::new())),
             );
@@ -884,5 +915,46 @@ mod tests {
             Some("http://localhost:3000")
         );
         assert_eq!(origin("not a url"), None);
+    }
+
+    /// A generated server with the Better Auth face, as its manifest records it, and a
+    /// FastAPI backend reading Better Auth's session cookie by hand.
+    fn with_face(reader: &str, session_cookie: bool) -> Vec<String> {
+        let cookie = if session_cookie {
+            "session_cookie = \"better-auth.session_token\"\n"
+        } else {
+            ""
+        };
+        let manifest = format!(
+            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
+        );
+        let (_tmp, report) = crate::doctor::checks::testing::run(
+            ID,
+            &[
+                (".authgen/manifest.toml", &manifest),
+                (
+                    "auth-server/Cargo.toml",
+                    "[package]\nname = \"auth-server\"\n",
+                ),
+                ("api/requirements.txt", "fastapi\n"),
+                ("api/app/session.py", reader),
+            ],
+        );
+        report.findings().map(|f| f.message.clone()).collect()
+    }
+
+    #[test]
+    fn a_backend_reading_the_faces_session_cookie_needs_its_production_name() {
+        let bare = "from fastapi import Request\n\n\ndef token(request: Request):\n    return request.cookies.get(\"better-auth.session_token\")\n";
+        let found = with_face(bare, true);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("no `__Secure-better-auth.session_token`: the auth server"),
+            "{found:?}"
+        );
+        let both = "from fastapi import Request\n\n\ndef token(request: Request):\n    return request.cookies.get(\"__Secure-better-auth.session_token\") or request.cookies.get(\"better-auth.session_token\")\n";
+        assert_eq!(with_face(both, true), Vec::<String>::new());
+        // A token-only server sets no such cookie: nothing to compare with.
+        assert_eq!(with_face(bare, false), Vec::<String>::new());
     }
 }
