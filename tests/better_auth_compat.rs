@@ -395,14 +395,7 @@ fn one_service_layer(base: &str) -> String {
         json!({ "email": email, "password": password, "name": "Both" }),
     );
     assert_eq!(up.status, 200, "{}", up.text);
-    let jwt_of = |browser: &Browser| {
-        let session = browser.get(&format!("{base}/get-session"));
-        assert_eq!(session.status, 200, "{}", session.text);
-        session
-            .header("set-auth-jwt")
-            .expect("set-auth-jwt")
-            .to_owned()
-    };
+    let jwt_of = |browser: &Browser| session_jwt(base, browser);
     let jwt = jwt_of(&browser);
     let (status, me) = get(&format!("{base}/me"), Some(&jwt));
     assert_eq!(status, 200, "the token API takes Better Auth's JWT: {me}");
@@ -600,6 +593,16 @@ fn base64_helpers_match_rfc_4648() {
     assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
 }
 
+/// The JWT get-session sends in `set-auth-jwt` for the browser's session.
+fn session_jwt(base: &str, browser: &Browser) -> String {
+    let session = browser.get(&format!("{base}/get-session"));
+    assert_eq!(session.status, 200, "{}", session.text);
+    session
+        .header("set-auth-jwt")
+        .expect("set-auth-jwt")
+        .to_owned()
+}
+
 /// Better Auth's update-user takes the fields of the token API's `PATCH /profile`: with them it
 /// completes the profile as that does, and the next JWT says `profile_complete: true`; a new
 /// name alone completes nothing. The browser, still signed in.
@@ -610,14 +613,7 @@ fn update_user_completes_the_profile(base: &str, email: &str) -> Browser {
         json!({ "email": email, "password": "correct-horse-battery" }),
     );
     assert_eq!(signed_in.status, 200, "{}", signed_in.text);
-    let jwt = || {
-        let session = browser.get(&format!("{base}/get-session"));
-        assert_eq!(session.status, 200, "{}", session.text);
-        session
-            .header("set-auth-jwt")
-            .expect("set-auth-jwt")
-            .to_owned()
-    };
+    let jwt = || session_jwt(base, &browser);
     let claims = |jwt: &str| -> Value {
         let payload = jwt.split('.').nth(1).expect("a JWT");
         serde_json::from_slice(&base64url_decode(payload)).expect("JSON claims")
