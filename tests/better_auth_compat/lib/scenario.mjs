@@ -90,6 +90,7 @@ export class Run {
   exchange(raw) {
     const observed = observeExchange(this.n, raw);
     everyJwt(observed, (jwt) => tokenApiClaims(this.kind, jwt));
+    signupBinding(this.kind, observed, new URL(this.baseURL).pathname);
     this.open().exchanges.push(observed);
   }
 
@@ -170,6 +171,44 @@ export function tokenApiClaims(kind, jwt) {
   }
 }
 
+/**
+ * The deliberate difference `sign-up-binding-cookie`: where the server sends email links, the
+ * generated server's sign-up sets an `auth_signup` cookie (HttpOnly, scoped to the base path)
+ * that the browser sends back when it follows its verification link. The link keeps the
+ * password chosen at sign-up only with it: an account someone else registered for the
+ * address loses the password that person set when its owner proves the address (account
+ * pre-hijacking). Better Auth has no such cookie. Asserted on every exchange; then the cookie
+ * is observed as absent.
+ */
+export const SIGNUP_BINDING = "sign-up-binding-cookie";
+
+export function signupBinding(kind, exchange, basePath) {
+  const binding = (name) => name.replace(/^__Secure-/, "") === "auth_signup";
+  const set = (exchange.response.cookies ?? []).filter((cookie) => binding(cookie.name));
+  const sent = Object.keys(exchange.cookies ?? {}).filter(binding);
+  if (kind !== "authgen") {
+    assert.equal(kind, env.REFERENCE_KIND, `${SIGNUP_BINDING} says nothing about target kind "${kind}"`);
+    assert.deepEqual([set, sent], [[], []], `${SIGNUP_BINDING}: Better Auth sets no auth_signup`);
+    return;
+  }
+  for (const cookie of set) {
+    assert.equal(cookie.Path, basePath, `${SIGNUP_BINDING}: scoped to ${basePath}`);
+    if (cookie["Max-Age"] === 0) {
+      assert.equal(cookie.value, "", `${SIGNUP_BINDING}: cleared`);
+      continue;
+    }
+    assert.equal(cookie.HttpOnly, true, `${SIGNUP_BINDING}: HttpOnly`);
+    assert.equal(cookie.SameSite, "Lax", `${SIGNUP_BINDING}: SameSite`);
+    assert.ok(cookie["Max-Age"] > 0, `${SIGNUP_BINDING}: Max-Age`);
+  }
+  if (set.length) {
+    exchange.response.cookies = exchange.response.cookies.filter((cookie) => !binding(cookie.name));
+    if (!exchange.response.cookies.length) delete exchange.response.cookies;
+  }
+  for (const name of sent) delete exchange.cookies[name];
+  if (exchange.cookies && !Object.keys(exchange.cookies).length) delete exchange.cookies;
+}
+
 async function readJson(path) {
   try {
     return JSON.parse(await readFile(path, "utf8"));
@@ -196,7 +235,7 @@ export function scenario(name, configs, story) {
     test(`${name} [${config}]`, async () => {
       const targets = env
         .targets()
-        .filter((t) => t.configs[config] && (!t.scenarios || t.scenarios.includes(name)));
+        .filter((t) => t.configs[config] && (!t.scenarios || t.scenarios[config]?.includes(name)));
       assert.ok(targets.length, `no target serves the ${config} configuration`);
       const observed = [];
       for (const target of targets) {
