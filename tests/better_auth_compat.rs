@@ -249,6 +249,8 @@ const FULL: &[&str] = &[
     "send-verification-email",
     "bearer",
     "cookie-cache",
+    "password-reset",
+    "magic-link",
 ];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
