@@ -124,8 +124,6 @@ struct Target {
     servers: Vec<Running>,
     /// Files the processes run from, removed with the target.
     _files: Option<tempfile::TempDir>,
-    /// The scenarios it takes part in, per configuration; `None`: all of them.
-    scenarios: Option<&'static [(&'static str, &'static [&'static str])]>,
 }
 
 impl Target {
@@ -140,20 +138,12 @@ impl Target {
                 )
             })
             .collect();
-        let mut target = json!({
+        json!({
             "name": self.name,
             "kind": self.kind,
             "secret": self.secret,
             "configs": configs,
-        });
-        if let Some(scenarios) = self.scenarios {
-            let per_config: Map<String, Value> = scenarios
-                .iter()
-                .map(|(config, names)| (config.to_string(), json!(names)))
-                .collect();
-            target["scenarios"] = Value::Object(per_config);
-        }
-        target
+        })
     }
 }
 
@@ -189,7 +179,6 @@ fn reference_target(env: &Environment) -> Target {
         _processes: processes,
         servers: Vec::new(),
         _files: None,
-        scenarios: None,
     }
 }
 
@@ -216,50 +205,16 @@ fn init_answers(config: &str) -> &'static [&'static str] {
     }
 }
 
-/// The configurations the generated server's Better Auth face serves, and the scenarios it
-/// takes part in there (issue 13 builds the face route by route; every other scenario runs
-/// against the reference alone until its routes exist).
+/// The configurations the generated server's Better Auth face serves: all of them, in every
+/// scenario.
 const AUTHGEN_CONFIGS: &[&str] = &["basic", "full"];
-const AUTHGEN_SCENARIOS: &[(&str, &[&str])] = &[("basic", BASIC), ("full", FULL)];
-const BASIC: &[&str] = &[
-    "sign-up",
-    "duplicate-sign-up",
-    "sign-up-validation",
-    "sign-in",
-    "get-session-cookies",
-    "remember-me",
-    "sign-out",
-    "plain-routes",
-    "origin-rules",
-    "token-and-jwks",
-    "rate-limit",
-    "list-and-revoke-sessions",
-    "revoke-sessions",
-    "session-refresh",
-    "change-password",
-    "update-user",
-    "origin-check",
-];
-const FULL: &[&str] = &[
-    "sign-up",
-    "duplicate-sign-up",
-    "sign-in-unverified",
-    "get-session-cookies",
-    "email-verification",
-    "send-verification-email",
-    "bearer",
-    "cookie-cache",
-    "password-reset",
-    "magic-link",
-];
 
 /// The generated server, one per configuration: rendered by `authgen init --yes` into a copy
 /// of the empty fixture (as tests/email_flows.rs does), built in debug, started with the same
 /// secret, frontend origin, SMTP sink and fake provider as the reference.
 ///
 /// It is in every run (`COMPAT_AUTHGEN=0` leaves it out, to look at the reference alone), in
-/// the scenarios `AUTHGEN_SCENARIOS` lists; its database questions are lib/stores.mjs's
-/// "authgen" store.
+/// every scenario; its database questions are lib/stores.mjs's "authgen" store.
 fn authgen_target(env: &Environment) -> Target {
     let mut configs = Vec::new();
     let mut servers = Vec::new();
@@ -339,7 +294,6 @@ fn authgen_target(env: &Environment) -> Target {
         _processes: Vec::new(),
         servers,
         _files: Some(binaries),
-        scenarios: Some(AUTHGEN_SCENARIOS),
     }
 }
 

@@ -519,8 +519,21 @@ fn account(id: &str, email: &str, verified: bool) -> Account {
     }
 }
 
-fn render_build_and_start(provider: &FakeProvider) -> Server {
+/// Which API's callback URLs the provider has registered.
+#[derive(Clone, Copy, PartialEq)]
+enum Face {
+    /// The token API's `/oauth/{provider}/callback`.
+    Token,
+    /// Better Auth's `/callback/{provider}` (the server has both faces).
+    BetterAuth,
+}
+
+fn render_build_and_start(provider: &FakeProvider, face: Face) -> Server {
     let (tmp, repo) = copy_fixture("empty");
+    let faces = match face {
+        Face::Token => "token",
+        Face::BetterAuth => "token,better-auth",
+    };
     let init = run(
         &[
             "init",
@@ -529,21 +542,27 @@ fn render_build_and_start(provider: &FakeProvider) -> Server {
             "email,google,github,magic-link",
             "--email-verification",
             "required",
+            "--faces",
+            faces,
         ],
         &repo,
     );
     assert_eq!(init.code, 0, "{}{}", init.stdout, init.stderr);
     let crate_dir = repo.join("auth-server");
-    let database = create_database("authgen_e2e_oauth");
+    let name = match face {
+        Face::Token => "authgen_e2e_oauth",
+        Face::BetterAuth => "authgen_e2e_oauth_better_auth",
+    };
+    let database = create_database(name);
     cargo(&crate_dir, &["fmt", "--check"], &database);
     cargo(
         &crate_dir,
         &["clippy", "--all-targets", "--quiet", "--", "-D", "warnings"],
         &database,
     );
-    crate_tests(&crate_dir, "authgen_e2e_oauth");
+    crate_tests(&crate_dir, name);
     // The binary is copied out: other test files build other servers into the shared target.
-    let binary = tmp.path().join("auth-server-oauth");
+    let binary = tmp.path().join(name);
     std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
 
     let fake = &provider.base;
@@ -583,7 +602,7 @@ fn render_build_and_start(provider: &FakeProvider) -> Server {
         stderr.contains("GITHUB_CLIENT_SECRET is not set"),
         "{stderr}"
     );
-    launch(Some(tmp), binary, env, provider, database)
+    launch(Some(tmp), binary, env, provider, database, face)
 }
 
 /// Start the built server on a free port, and register its callback URLs with the provider.
@@ -593,11 +612,16 @@ fn launch(
     env: Vec<(&'static str, String)>,
     provider: &FakeProvider,
     database: String,
+    face: Face,
 ) -> Server {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}/api/auth");
     for name in ["google", "github"] {
-        provider.register(name, format!("{base}/oauth/{name}/callback"));
+        let callback = match face {
+            Face::Token => format!("{base}/oauth/{name}/callback"),
+            Face::BetterAuth => format!("{base}/callback/{name}"),
+        };
+        provider.register(name, callback);
     }
     let mut command = Command::new(&binary);
     command
@@ -629,6 +653,7 @@ impl Server {
             env,
             provider,
             self.database.clone(),
+            Face::Token,
         )
     }
 }
@@ -636,7 +661,7 @@ impl Server {
 #[test]
 fn google_and_github_sign_in_against_a_fake_provider() {
     let provider = FakeProvider::start();
-    let server = render_build_and_start(&provider);
+    let server = render_build_and_start(&provider, Face::Token);
     let pid = std::process::id();
 
     // Google, first time: a new user with a linked account, signed in.
@@ -848,6 +873,77 @@ fn google_and_github_sign_in_against_a_fake_provider() {
 }
 
 /// Files the email-only server is made of, as (path, text).
+/// Better Auth's face signs in with the same providers: `POST /sign-in/social`, the
+/// provider's login, `GET /callback/{provider}` from the browser holding the state cookie.
+/// The provider accepts the PKCE verifier the face derives from the state; a new account goes
+/// on to newUserCallbackURL and a known one to callbackURL, each with a session cookie that
+/// get-session reads; the answer works once.
+#[test]
+fn better_auth_social_sign_in_against_a_fake_provider() {
+    let provider = FakeProvider::start();
+    let server = render_build_and_start(&provider, Face::BetterAuth);
+    let email = format!("social-{}@gmail.test", std::process::id());
+    provider.signs_in_as("google", account("g-ba-1", &email, true));
+    let sign_in = || {
+        let response = agent()
+            .post(&format!("{}/sign-in/social", server.base))
+            .set("Origin", "http://app.e2e")
+            .send_json(json!({
+                "provider": "google",
+                "callbackURL": "http://app.e2e/home",
+                "newUserCallbackURL": "http://app.e2e/welcome",
+            }))
+            .unwrap();
+        let state = response
+            .all("set-cookie")
+            .into_iter()
+            .find_map(|c| c.split(';').next()?.strip_prefix("better-auth.state="))
+            .expect("a state cookie")
+            .to_owned();
+        let body: Value = response.into_json().unwrap();
+        let at_provider = browse(body["url"].as_str().unwrap(), None);
+        assert_eq!(at_provider.status, 302, "the provider accepted the request");
+        let callback = at_provider.location.unwrap();
+        let answer = browse(&callback, Some(&format!("better-auth.state={state}")));
+        (answer, callback, state)
+    };
+    let session_of = |answer: &Answer| {
+        let token = answer
+            .cookie("better-auth.session_token")
+            .expect("a session cookie");
+        let response = agent()
+            .get(&format!("{}/get-session", server.base))
+            .set("Cookie", &format!("better-auth.session_token={token}"))
+            .call()
+            .unwrap();
+        response.into_json::<Value>().unwrap()
+    };
+    let (first, callback, state) = sign_in();
+    assert_eq!(first.status, 302, "{}", first.body);
+    assert_eq!(first.location.as_deref(), Some("http://app.e2e/welcome"));
+    assert_eq!(first.cookie("better-auth.state").as_deref(), Some(""));
+    let session = session_of(&first);
+    assert_eq!(session["user"]["email"], email.as_str());
+    assert_eq!(session["user"]["emailVerified"], true);
+    let replay = browse(&callback, Some(&format!("better-auth.state={state}")));
+    assert_eq!(
+        replay.location.as_deref(),
+        Some(format!("{}/error?error=state_mismatch", server.base).as_str())
+    );
+    assert!(replay.cookie("better-auth.session_token").is_none());
+    let (again, _, _) = sign_in();
+    assert_eq!(again.location.as_deref(), Some("http://app.e2e/home"));
+    assert_eq!(session_of(&again)["user"]["id"], session["user"]["id"]);
+    assert_eq!(
+        server.sql(&format!(
+            "SELECT count(*) FROM accounts a JOIN users u ON u.id = a.user_id \
+             WHERE u.email = '{email}' AND a.provider = 'google'"
+        )),
+        "1"
+    );
+    assert!(provider.refusals().is_empty(), "{:?}", provider.refusals());
+}
+
 fn generated_files(dir: &Path) -> Vec<(String, String)> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
