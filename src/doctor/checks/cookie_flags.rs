@@ -644,6 +644,10 @@ fn generated_server(ws: &Workspace, out: &mut Vec<Finding>) {
     let toml_origins: Vec<String> = facts::answers(ws)
         .and_then(|(a, _)| a.cors_origins)
         .unwrap_or_default();
+    // The Better Auth face's session cookie, which the `better-auth` client depends on.
+    let face_cookie = facts::manifest(ws)
+        .and_then(|m| m.server)
+        .and_then(|s| s.session_cookie);
     for file in facts::all_env_files(ws) {
         if !dirs.iter().any(|d| d == file.dir()) {
             continue;
@@ -717,6 +721,13 @@ fn generated_server(ws: &Workspace, out: &mut Vec<Finding>) {
             continue;
         };
         let current = same_site.map_or("lax (the default)", |e| e.value.as_str());
+        let (cookies, outcome) = match &face_cookie {
+            Some(name) => (
+                format!("such cookies (Better Auth's `__Secure-{name}` too)"),
+                "every session check answers 401 and the `better-auth` client's `useSession()` finds no session",
+            ),
+            None => ("such cookies".to_owned(), "every session check answers 401"),
+        };
         let (anchor, span) = match same_site {
             Some(e) => (e, e.value_span.clone()),
             None => (issuer, issuer.value_span.clone()),
@@ -727,7 +738,7 @@ fn generated_server(ws: &Workspace, out: &mut Vec<Finding>) {
                 &file,
                 span,
                 format!(
-                    "the frontend {frontend} and the auth server {} are on different sites, but COOKIE_SAME_SITE is {current}: browsers never send such cookies on the frontend's cross-site fetch calls, so every session check answers 401",
+                    "the frontend {frontend} and the auth server {} are on different sites, but COOKIE_SAME_SITE is {current}: browsers never send {cookies} on the frontend's cross-site fetch calls, so {outcome}",
                     issuer.value
                 ),
             )
@@ -838,6 +849,49 @@ mod tests {
         assert_eq!(
             public_https_host("https://App.Example.com/"),
             Some("app.example.com".to_owned())
+        );
+    }
+
+    /// A generated server in production on another site than its frontend, as its manifest
+    /// records it (with or without Better Auth's face).
+    fn cross_site(session_cookie: bool) -> Vec<String> {
+        let cookie = if session_cookie {
+            "session_cookie = \"better-auth.session_token\"\n"
+        } else {
+            ""
+        };
+        let manifest = format!(
+            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
+        );
+        let env = "APP_ENV=production\nAUTH_ISSUER=https://shop-auth.up.railway.app\nCORS_ORIGINS=https://shop-web.vercel.app\n";
+        let (_tmp, report) = crate::doctor::checks::testing::run(
+            ID,
+            &[
+                (".authgen/manifest.toml", &manifest),
+                (
+                    "auth-server/Cargo.toml",
+                    "[package]\nname = \"auth-server\"\n",
+                ),
+                ("auth-server/.env.production", env),
+            ],
+        );
+        report.findings().map(|f| f.message.clone()).collect()
+    }
+
+    #[test]
+    fn a_cross_site_frontend_names_the_better_auth_session_cookie_when_the_face_sets_it() {
+        let token_only = cross_site(false);
+        assert_eq!(token_only.len(), 1, "{token_only:?}");
+        assert!(
+            token_only[0].contains("never send such cookies on"),
+            "{token_only:?}"
+        );
+        let face = cross_site(true);
+        assert_eq!(face.len(), 1, "{face:?}");
+        assert!(
+            face[0].contains("(Better Auth's `__Secure-better-auth.session_token` too)")
+                && face[0].ends_with("`useSession()` finds no session"),
+            "{face:?}"
         );
     }
 

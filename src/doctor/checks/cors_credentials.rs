@@ -658,6 +658,15 @@ fn env_list(file: &SourceFile, entry: &EnvEntry) -> Vec<(String, std::ops::Range
 }
 
 fn server_env(ws: &Workspace, auth_dir: &str, origins: &[String], out: &mut Vec<Finding>) {
+    // With Better Auth's face, CORS_ORIGINS are its trustedOrigins as well.
+    let face = facts::manifest(ws)
+        .and_then(|m| m.server)
+        .is_some_and(|s| s.session_cookie.is_some());
+    let also = if face {
+        "; Better Auth's face trusts no other origins either, so the `better-auth` client's `callbackURL` there gets 403 `INVALID_CALLBACK_URL`"
+    } else {
+        ""
+    };
     for rel in ws.env_files() {
         if crate::discover::parent(&rel) != auth_dir {
             continue;
@@ -716,7 +725,7 @@ fn server_env(ws: &Workspace, auth_dir: &str, origins: &[String], out: &mut Vec<
                         &file,
                         range.clone(),
                         format!(
-                            "CORS_ORIGINS lists `{listed_origin}`, but the frontend origin in authgen.toml is `{wanted}` ({how}): origins must match exactly, so the browser reports `blocked by CORS policy` and cookie POSTs get 403 `INVALID_ORIGIN`"
+                            "CORS_ORIGINS lists `{listed_origin}`, but the frontend origin in authgen.toml is `{wanted}` ({how}): origins must match exactly, so the browser reports `blocked by CORS policy` and cookie POSTs get 403 `INVALID_ORIGIN`{also}"
                         ),
                     )
                     .help(format!("write `{wanted}`"))
@@ -743,7 +752,7 @@ fn server_env(ws: &Workspace, auth_dir: &str, origins: &[String], out: &mut Vec<
                     &file,
                     entry.value_span.clone(),
                     format!(
-                        "CORS_ORIGINS does not list {shown} from authgen.toml `cors_origins`: requests from that frontend are blocked by CORS policy and cookie POSTs get 403 `INVALID_ORIGIN`"
+                        "CORS_ORIGINS does not list {shown} from authgen.toml `cors_origins`: requests from that frontend are blocked by CORS policy and cookie POSTs get 403 `INVALID_ORIGIN`{also}"
                     ),
                 )
                 .help("add the frontend origin to CORS_ORIGINS (comma-separated)")
@@ -763,6 +772,51 @@ fn server_env(ws: &Workspace, auth_dir: &str, origins: &[String], out: &mut Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A generated server whose CORS_ORIGINS leave out the frontend of authgen.toml, with or
+    /// without Better Auth's face in its manifest.
+    fn missing_origin(session_cookie: bool) -> Vec<String> {
+        let cookie = if session_cookie {
+            "session_cookie = \"better-auth.session_token\"\n"
+        } else {
+            ""
+        };
+        let manifest = format!(
+            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
+        );
+        let (_tmp, report) = crate::doctor::checks::testing::run(
+            ID,
+            &[
+                (".authgen/manifest.toml", &manifest),
+                (
+                    "authgen.toml",
+                    "auth_dir = \"auth-server\"\ncors_origins = [\"http://localhost:3000\"]\n",
+                ),
+                (
+                    "auth-server/Cargo.toml",
+                    "[package]\nname = \"auth-server\"\n",
+                ),
+                ("auth-server/.env", "CORS_ORIGINS=http://localhost:5173\n"),
+            ],
+        );
+        report.findings().map(|f| f.message.clone()).collect()
+    }
+
+    #[test]
+    fn with_the_better_auth_face_a_missing_origin_also_refuses_its_callback_urls() {
+        let token_only = missing_origin(false);
+        assert_eq!(token_only.len(), 1, "{token_only:?}");
+        assert!(
+            token_only[0].ends_with("403 `INVALID_ORIGIN`"),
+            "{token_only:?}"
+        );
+        let face = missing_origin(true);
+        assert_eq!(face.len(), 1, "{face:?}");
+        assert!(
+            face[0].ends_with("gets 403 `INVALID_CALLBACK_URL`"),
+            "{face:?}"
+        );
+    }
 
     fn run(rel: &str, text: &str, origins: &[&str]) -> (Vec<Finding>, String) {
         let file = Rc::new(SourceFile::new(rel, text.to_owned()));
