@@ -441,11 +441,14 @@ fn one_service_layer(base: &str) -> String {
     let password = "correct-horse-battery";
     let email = format!("both-faces-{}@example.test", free_port());
     let browser = Browser::new(Some(APP_ORIGIN));
+    let image = "https://cdn.example.test/both.png";
     let up = browser.post(
         &format!("{base}/sign-up/email"),
-        json!({ "email": email, "password": password, "name": "Both" }),
+        json!({ "email": email, "password": password, "name": "Both", "image": image }),
     );
     assert_eq!(up.status, 200, "{}", up.text);
+    let created: Value = serde_json::from_str(&up.text).unwrap();
+    assert_eq!(created["user"]["image"], image, "sign-up keeps the image");
     let jwt_of = |browser: &Browser| session_jwt(base, browser);
     let jwt = jwt_of(&browser);
     let (status, me) = get(&format!("{base}/me"), Some(&jwt));
