@@ -361,6 +361,7 @@ fn the_official_client_sees_better_auth_behaviour() {
         for (server, (config, base, database)) in target.servers.iter().zip(&target.configs) {
             if *config == "full" {
                 a_squatter_loses_the_password_when_the_owner_verifies(base, sink.dir.path());
+                a_forged_cookie_cache_is_not_believed(base, sink.dir.path(), &target.secret);
                 continue;
             }
             // These checks sign up and are signed in at once: the basic configuration.
@@ -409,6 +410,108 @@ fn a_squatter_loses_the_password_when_the_owner_verifies(base: &str, mail_dir: &
         sign_in.text.contains("INVALID_EMAIL_OR_PASSWORD"),
         "{}",
         sign_in.text
+    );
+}
+
+/// The `session_data` cookie cache answers get-session without the database, so it is
+/// believed only under the server's signature. A browser's real session cookie with a cache
+/// that says its user has another address is answered from the database, with the real
+/// one, and the forged cache is expired — whether its signature is junk or made with another
+/// secret. Made with the server's secret, the same cache is believed: the signature is what
+/// stands between.
+fn a_forged_cookie_cache_is_not_believed(base: &str, mail_dir: &Path, secret: &str) {
+    let email = format!("cached-{}@example.test", free_port());
+    let browser = Browser::new(Some(APP_ORIGIN));
+    let up = browser.post(
+        &format!("{base}/sign-up/email"),
+        json!({ "email": email, "password": "correct-horse-battery", "name": "Cached" }),
+    );
+    assert_eq!(up.status, 200, "{}", up.text);
+    let user_id = serde_json::from_str::<Value>(&up.text).unwrap()["user"]["id"].clone();
+    let opened = browser.get(&mail_link(mail_dir, &email));
+    assert_eq!(opened.status, 302, "{}", opened.text);
+    let session_cookie = browser
+        .cookie("better-auth.session_token")
+        .expect("signed in by the link");
+    let token = session_cookie.split('.').next().unwrap().to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let victim = "victim@example.test";
+    // Keys in sorted order at every level: the server signs its own serialisation.
+    let cached = json!({
+        "session": {
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "expiresAt": "2099-01-01T00:00:00.000Z",
+            "id": "00000000-0000-4000-8000-000000000001",
+            "ipAddress": "",
+            "token": token,
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+            "userAgent": "",
+            "userId": user_id,
+        },
+        "updatedAt": now,
+        "user": {
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "email": victim,
+            "emailVerified": true,
+            "id": user_id,
+            "image": null,
+            "name": "Victim",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+        },
+        "version": "1",
+    });
+    let expires_at = now + 300_000;
+    let signed = cached.to_string();
+    let signed = format!(
+        "{},\"expiresAt\":{expires_at}}}",
+        signed.strip_suffix('}').unwrap()
+    );
+    let base64url = |bytes: &[u8]| {
+        base64(bytes)
+            .replace('+', "-")
+            .replace('/', "_")
+            .replace('=', "")
+    };
+    let with_signature = |signature: String| {
+        let payload = json!({ "session": cached, "expiresAt": expires_at, "signature": signature });
+        base64url(payload.to_string().as_bytes())
+    };
+    let get_session = |cache: &str| {
+        let url = format!("{base}/get-session");
+        let cookie =
+            format!("better-auth.session_token={session_cookie}; better-auth.session_data={cache}");
+        Reply::of(&url, ureq::get(&url).set("Cookie", &cookie).call())
+    };
+    let other_secret = "another-secret-another-secret-0123456789";
+    for (what, signature) in [
+        ("a junk signature", "A".repeat(43)),
+        (
+            "another secret's signature",
+            base64url(&hmac_sha256(other_secret.as_bytes(), &signed)),
+        ),
+    ] {
+        let reply = get_session(&with_signature(signature));
+        assert_eq!(reply.status, 200, "{what}: {}", reply.text);
+        let body: Value = serde_json::from_str(&reply.text).unwrap();
+        assert_eq!(body["user"]["email"], email.as_str(), "{what}: {body}");
+        let expired = reply.headers.iter().any(|(name, value)| {
+            name == "set-cookie" && value.starts_with("better-auth.session_data=;")
+        });
+        assert!(
+            expired,
+            "{what}: the forged cache is expired: {:?}",
+            reply.headers
+        );
+    }
+    let genuine = base64url(&hmac_sha256(secret.as_bytes(), &signed));
+    let reply = get_session(&with_signature(genuine));
+    let body: Value = serde_json::from_str(&reply.text).unwrap();
+    assert_eq!(
+        body["user"]["email"], victim,
+        "the server's own signature is believed"
     );
 }
 
