@@ -44,9 +44,8 @@ fn build(
         );
         crate_tests(&crate_dir, database);
     }
-    cargo(&crate_dir, &["build", "--quiet"], &url);
     let binary = tmp.path().join(database);
-    std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+    build_binary(&crate_dir, &url, &binary);
     (tmp, binary, url)
 }
 

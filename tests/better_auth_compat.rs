@@ -235,10 +235,9 @@ fn authgen_target(env: &Environment) -> Target {
             &database,
         );
         common::e2e::crate_tests(&crate_dir, &format!("compat_authgen_{config}"));
-        cargo(&crate_dir, &["build", "--quiet"], &database);
         // Both configurations build into the same shared target directory: keep each binary.
         let binary = binaries.path().join(format!("auth-server-{config}"));
-        std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+        build_binary(&crate_dir, &database, &binary);
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
         let mut command = Command::new(&binary);

@@ -563,7 +563,7 @@ fn render_build_and_start(provider: &FakeProvider, face: Face) -> Server {
     crate_tests(&crate_dir, name);
     // The binary is copied out: other test files build other servers into the shared target.
     let binary = tmp.path().join(name);
-    std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+    build_binary(&crate_dir, &database, &binary);
 
     let fake = &provider.base;
     let env = vec![

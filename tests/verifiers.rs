@@ -139,13 +139,8 @@ fn generated_python(repo: &Path, backend: &str) -> Vec<String> {
 /// Build the generated auth server and copy the binary out, so the next build cannot
 /// replace it under a running process.
 fn build_server(repo: &Path, database_url: &str, name: &str) -> PathBuf {
-    cargo(
-        &repo.join("auth-server"),
-        &["build", "--quiet"],
-        database_url,
-    );
     let binary = repo.join(name);
-    std::fs::copy(target_dir().join("debug/auth-server"), &binary).unwrap();
+    build_binary(&repo.join("auth-server"), database_url, &binary);
     binary
 }
 
@@ -507,15 +502,14 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
     std::fs::write(&routes, source).unwrap();
 
     let database = create_database("authgen_verify_axum");
-    cargo(
+    let auth_binary = repo.join("auth-server-axum");
+    let api_binary = repo.join("notes-api-bin");
+    build_and_copy(
         &repo,
         &["build", "--quiet", "-p", "auth-server", "-p", "notes-api"],
         &database,
+        &[("auth-server", &auth_binary), ("notes-api", &api_binary)],
     );
-    let auth_binary = repo.join("auth-server-axum");
-    let api_binary = repo.join("notes-api-bin");
-    std::fs::copy(target_dir().join("debug/auth-server"), &auth_binary).unwrap();
-    std::fs::copy(target_dir().join("debug/notes-api"), &api_binary).unwrap();
 
     let server = start(
         &auth_binary,

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -44,7 +44,43 @@ pub fn create_database(name: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// Cargo on the shared target directory, one run at a time in this test binary: every
+/// generated crate builds the same `debug/auth-server` (and `cargo test` builds it too), so a
+/// parallel test's run could replace it between another's build and the copy it keeps.
+static TARGET: Mutex<()> = Mutex::new(());
+
+fn target_lock() -> MutexGuard<'static, ()> {
+    TARGET
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 pub fn cargo(dir: &Path, args: &[&str], database_url: &str) {
+    let _target = target_lock();
+    run_cargo(dir, args, database_url);
+}
+
+/// Build the generated crate in `dir` and copy its server binary to `to`, in one step (see
+/// `TARGET`): the copy is what a test runs, so the next build cannot replace it either.
+pub fn build_binary(dir: &Path, database_url: &str, to: &Path) {
+    build_and_copy(
+        dir,
+        &["build", "--quiet"],
+        database_url,
+        &[("auth-server", to)],
+    );
+}
+
+/// `cargo <args>` in `dir`, then each `(binary, to)` copied out, in one step (see `TARGET`).
+pub fn build_and_copy(dir: &Path, args: &[&str], database_url: &str, copies: &[(&str, &Path)]) {
+    let _target = target_lock();
+    run_cargo(dir, args, database_url);
+    for (binary, to) in copies {
+        std::fs::copy(target_dir().join("debug").join(binary), to).unwrap();
+    }
+}
+
+fn run_cargo(dir: &Path, args: &[&str], database_url: &str) {
     let output = Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)
