@@ -392,7 +392,8 @@ fn flags_and_env_and_file_take_precedence_in_that_order() {
 /// the default from discovery (a frontend that depends on `better-auth`).
 #[test]
 fn the_better_auth_face_is_chosen_by_flag_env_file_or_a_better_auth_frontend() {
-    let better_auth = |repo: &std::path::Path| repo.join("auth-server/src/better_auth.rs").exists();
+    let better_auth =
+        |repo: &std::path::Path| repo.join("auth-server/src/better_auth/mod.rs").exists();
     let init = |fixture: &str, args: &[&str], env: &[(&str, &str)], file: Option<&str>| {
         let (tmp, repo) = copy_fixture(fixture);
         if let Some(text) = file {

@@ -47,10 +47,10 @@ mod tests {
     fn the_templates_issue_what_the_manifest_records() {
         let templates = Templates::load(None).unwrap();
         let face = templates
-            .get("auth-server/src/better_auth.rs.tera")
+            .get("auth-server/src/better_auth/cookies.rs.tera")
             .unwrap();
         assert!(face.contains(&format!(
-            "const SESSION_TOKEN: &str = \"{SESSION_COOKIE}\";"
+            "pub(super) const SESSION_TOKEN: &str = \"{SESSION_COOKIE}\";"
         )));
         assert!(face.contains("format!(\"__Secure-{name}\")"));
         let config = templates.get("auth-server/src/config.rs.tera").unwrap();
