@@ -855,27 +855,12 @@ mod tests {
     /// A generated server in production on another site than its frontend, as its manifest
     /// records it (with or without Better Auth's face).
     fn cross_site(session_cookie: bool) -> Vec<String> {
-        let cookie = if session_cookie {
-            "session_cookie = \"better-auth.session_token\"\n"
-        } else {
-            ""
-        };
-        let manifest = format!(
-            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
-        );
         let env = "APP_ENV=production\nAUTH_ISSUER=https://shop-auth.up.railway.app\nCORS_ORIGINS=https://shop-web.vercel.app\n";
-        let (_tmp, report) = crate::doctor::checks::testing::run(
+        crate::doctor::checks::testing::generated_server(
             ID,
-            &[
-                (".authgen/manifest.toml", &manifest),
-                (
-                    "auth-server/Cargo.toml",
-                    "[package]\nname = \"auth-server\"\n",
-                ),
-                ("auth-server/.env.production", env),
-            ],
-        );
-        report.findings().map(|f| f.message.clone()).collect()
+            session_cookie,
+            &[("auth-server/.env.production", env)],
+        )
     }
 
     #[test]

@@ -776,30 +776,17 @@ mod tests {
     /// A generated server whose CORS_ORIGINS leave out the frontend of authgen.toml, with or
     /// without Better Auth's face in its manifest.
     fn missing_origin(session_cookie: bool) -> Vec<String> {
-        let cookie = if session_cookie {
-            "session_cookie = \"better-auth.session_token\"\n"
-        } else {
-            ""
-        };
-        let manifest = format!(
-            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
-        );
-        let (_tmp, report) = crate::doctor::checks::testing::run(
+        crate::doctor::checks::testing::generated_server(
             ID,
+            session_cookie,
             &[
-                (".authgen/manifest.toml", &manifest),
                 (
                     "authgen.toml",
                     "auth_dir = \"auth-server\"\ncors_origins = [\"http://localhost:3000\"]\n",
                 ),
-                (
-                    "auth-server/Cargo.toml",
-                    "[package]\nname = \"auth-server\"\n",
-                ),
                 ("auth-server/.env", "CORS_ORIGINS=http://localhost:5173\n"),
             ],
-        );
-        report.findings().map(|f| f.message.clone()).collect()
+        )
     }
 
     #[test]

@@ -72,6 +72,30 @@ pub(crate) mod testing {
         (tmp, report)
     }
 
+    /// `run` on a repository with a generated server in `auth-server/` (its manifest, with
+    /// the Better Auth face's session cookie when `better_auth`) and `files`; the findings'
+    /// messages.
+    pub fn generated_server(id: &str, better_auth: bool, files: &[(&str, &str)]) -> Vec<String> {
+        let cookie = if better_auth {
+            "session_cookie = \"better-auth.session_token\"\n"
+        } else {
+            ""
+        };
+        let manifest = format!(
+            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
+        );
+        let mut all = vec![
+            (".authgen/manifest.toml", manifest.as_str()),
+            (
+                "auth-server/Cargo.toml",
+                "[package]\nname = \"auth-server\"\n",
+            ),
+        ];
+        all.extend_from_slice(files);
+        let (_tmp, report) = run(id, &all);
+        report.findings().map(|f| f.message.clone()).collect()
+    }
+
     /// Each file `--fix` (with `unsafe_fixes`, `--unsafe-fixes` too) would change, and its text.
     pub fn fixed(id: &str, files: &[(&str, &str)], unsafe_fixes: bool) -> Vec<(String, String)> {
         let (tmp, report) = run(id, files);

@@ -920,27 +920,14 @@ mod tests {
     /// A generated server with the Better Auth face, as its manifest records it, and a
     /// FastAPI backend reading Better Auth's session cookie by hand.
     fn with_face(reader: &str, session_cookie: bool) -> Vec<String> {
-        let cookie = if session_cookie {
-            "session_cookie = \"better-auth.session_token\"\n"
-        } else {
-            ""
-        };
-        let manifest = format!(
-            "auth_dir = \"auth-server\"\n\n[server]\nalgorithm = \"eddsa\"\nport = 4000\nbase_path = \"/api/auth\"\naudience = \"app-api\"\naccess_cookie = \"auth_access_token\"\nrefresh_cookie = \"auth_refresh_token\"\n{cookie}"
-        );
-        let (_tmp, report) = crate::doctor::checks::testing::run(
+        crate::doctor::checks::testing::generated_server(
             ID,
+            session_cookie,
             &[
-                (".authgen/manifest.toml", &manifest),
-                (
-                    "auth-server/Cargo.toml",
-                    "[package]\nname = \"auth-server\"\n",
-                ),
                 ("api/requirements.txt", "fastapi\n"),
                 ("api/app/session.py", reader),
             ],
-        );
-        report.findings().map(|f| f.message.clone()).collect()
+        )
     }
 
     #[test]
