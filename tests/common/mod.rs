@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
+pub mod better_auth;
 pub mod e2e;
+pub mod fake_provider;
 pub mod mail;
 
 pub fn fixture(name: &str) -> PathBuf {
