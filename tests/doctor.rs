@@ -300,3 +300,46 @@ fn explain_names_the_check_and_runs_it() {
     assert!(text.contains("✗ inet-column"), "{text}");
     assert!(text.contains("## How to fix"), "{text}");
 }
+
+/// After `authgen init` takes a Better Auth server over, the doctor reports a generated
+/// server that lacks Better Auth's secret, and is quiet once AUTH_SECRET_PREVIOUS holds it.
+#[test]
+fn a_take_over_without_the_old_secret_is_reported() {
+    let (_tmp, repo) = copy_fixture("better-auth-express");
+    let init = authgen()
+        .args(["init", "--yes"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let old = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    let new = "fedcba9876543210fedcba9876543210fedcba9876543210";
+    let database = "DATABASE_URL=postgres://app:fixture-not-a-password@localhost:5432/app\n";
+    std::fs::write(
+        repo.join("server/.env"),
+        format!("BETTER_AUTH_SECRET={old}\n{database}"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("auth-server/.env"),
+        format!("AUTH_SECRET={new}\n{database}"),
+    )
+    .unwrap();
+    let (code, out) = doctor(&["--check", "env-secrets"], &repo);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("none of AUTH_SECRET, AUTH_SECRET_PREVIOUS is the BETTER_AUTH_SECRET of the Better Auth server this server takes over (server/.env)"),
+        "{out}"
+    );
+    std::fs::write(
+        repo.join("auth-server/.env"),
+        format!("AUTH_SECRET={new}\nAUTH_SECRET_PREVIOUS={old}\n{database}"),
+    )
+    .unwrap();
+    let (code, out) = doctor(&["--check", "env-secrets"], &repo);
+    assert_eq!(code, 0, "{out}");
+}

@@ -110,3 +110,13 @@ fn better_auth_face() {
         ),
     );
 }
+
+/// A repository whose auth is a Node Better Auth server: discovery reads its `betterAuth({...})`
+/// (email and password, Google, the jwt plugin, trusted origins) and the server takes it over.
+#[test]
+fn better_auth_take_over() {
+    snapshot(
+        "better-auth-take-over",
+        &rendered("better-auth-express", Answers::default()),
+    );
+}

@@ -42,7 +42,13 @@ fn e2e_targets() -> Vec<(String, usize)> {
 #[test]
 fn e2e_tier_is_declared_and_reported() {
     let targets = e2e_targets();
-    for expected in ["server", "verifiers", "email_flows", "oauth_flows"] {
+    for expected in [
+        "server",
+        "verifiers",
+        "email_flows",
+        "oauth_flows",
+        "take_over",
+    ] {
         assert!(
             targets.iter().any(|(name, _)| name == expected),
             "tests/{expected}.rs needs services: it belongs to the e2e tier"

@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::e2e::*;
 use common::*;
@@ -17,16 +17,6 @@ use serde_json::{Value, json};
 
 fn venv_bin(name: &str) -> PathBuf {
     python().with_file_name(name)
-}
-
-fn check(output: Output, what: &str) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
 }
 
 fn init(repo: &Path, args: &[&str]) {
@@ -60,65 +50,77 @@ const CONFIGS: &[&[&str]] = &[
 
 #[test]
 fn generated_python_verifier_passes_its_tests_and_ruff() {
+    // Every FastAPI fixture in both configurations, and a take-over of a Better Auth server
+    // (EdDSA only: its tokens verify through the JWKS) with either session validation.
+    let mut runs: Vec<(&str, &str, Vec<&str>)> = Vec::new();
     for (fixture, backend, pick) in FASTAPI_FIXTURES {
         for config in CONFIGS {
-            let (_tmp, repo) = copy_fixture(fixture);
-            init(&repo, &[*pick, config].concat());
-            let dir = repo.join(backend);
-            let files = generated_python(&repo, backend);
-            assert!(
-                files.len() >= 6,
-                "{fixture}: generated Python files: {files:?}"
-            );
-            let what = format!("{fixture} {backend} {config:?}");
-            // The project's own ruff configuration, then a wider rule set on our files alone;
-            // from the backend and from the repository root, where first-party packages and
-            // configuration files are found differently.
-            let from_root: Vec<String> = files.iter().map(|f| format!("{backend}/{f}")).collect();
-            for (args, name) in [
-                (&["check", "--quiet"][..], "ruff check (project config)"),
-                (
-                    &[
-                        "check",
-                        "--quiet",
-                        "--isolated",
-                        "--select",
-                        "E,F,W,I,N,B,UP,SIM,RUF,S",
-                        "--ignore",
-                        "S101,S608",
-                    ][..],
-                    "ruff check (wide rule set)",
-                ),
-                (
-                    &["format", "--check", "--quiet", "--isolated"][..],
-                    "ruff format",
-                ),
-            ] {
-                for (cwd, paths, place) in [(&dir, &files, "backend"), (&repo, &from_root, "root")]
-                {
-                    check(
-                        Command::new(venv_bin("ruff"))
-                            .args(args)
-                            .args(paths)
-                            .current_dir(cwd)
-                            .output()
-                            .unwrap(),
-                        &format!("{name} from the {place} {what}"),
-                    );
-                }
-            }
-            let tests = files.iter().find(|f| f.ends_with("test_auth.py")).unwrap();
-            let out = check(
-                Command::new(python())
-                    .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", tests])
-                    .current_dir(&dir)
-                    .output()
-                    .unwrap(),
-                &format!("pytest {what}"),
-            );
-            assert!(out.contains(" passed"), "{what}: {out}");
-            assert!(!out.contains("skipped"), "{what}: {out}");
+            runs.push((fixture, backend, [*pick, config].concat()));
         }
+    }
+    for validation in ["jwt", "database"] {
+        runs.push((
+            "better-auth-express",
+            "api",
+            vec!["--session-validation", validation],
+        ));
+    }
+    for (fixture, backend, args) in runs {
+        let (_tmp, repo) = copy_fixture(fixture);
+        init(&repo, &args);
+        let dir = repo.join(backend);
+        let files = generated_python(&repo, backend);
+        assert!(
+            files.len() >= 6,
+            "{fixture}: generated Python files: {files:?}"
+        );
+        let what = format!("{fixture} {backend} {args:?}");
+        // The project's own ruff configuration, then a wider rule set on our files alone;
+        // from the backend and from the repository root, where first-party packages and
+        // configuration files are found differently.
+        let from_root: Vec<String> = files.iter().map(|f| format!("{backend}/{f}")).collect();
+        for (args, name) in [
+            (&["check", "--quiet"][..], "ruff check (project config)"),
+            (
+                &[
+                    "check",
+                    "--quiet",
+                    "--isolated",
+                    "--select",
+                    "E,F,W,I,N,B,UP,SIM,RUF,S",
+                    "--ignore",
+                    "S101,S608",
+                ][..],
+                "ruff check (wide rule set)",
+            ),
+            (
+                &["format", "--check", "--quiet", "--isolated"][..],
+                "ruff format",
+            ),
+        ] {
+            for (cwd, paths, place) in [(&dir, &files, "backend"), (&repo, &from_root, "root")] {
+                stdout_of(
+                    Command::new(venv_bin("ruff"))
+                        .args(args)
+                        .args(paths)
+                        .current_dir(cwd)
+                        .output()
+                        .unwrap(),
+                    &format!("{name} from the {place} {what}"),
+                );
+            }
+        }
+        let tests = files.iter().find(|f| f.ends_with("test_auth.py")).unwrap();
+        let out = stdout_of(
+            Command::new(python())
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", tests])
+                .current_dir(&dir)
+                .output()
+                .unwrap(),
+            &format!("pytest {what}"),
+        );
+        assert!(out.contains(" passed"), "{what}: {out}");
+        assert!(!out.contains("skipped"), "{what}: {out}");
     }
 }
 
@@ -253,7 +255,7 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
     );
     let database = create_database("authgen_verify_eddsa");
     let backend = repo.join("backend");
-    check(
+    stdout_of(
         Command::new(python())
             .args(["-m", "alembic", "upgrade", "head"])
             .current_dir(&backend)
@@ -273,13 +275,17 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
             ("CORS_ORIGINS", "http://localhost:3000".into()),
         ],
     );
-    // The server found its migration already applied by Alembic (same checksum).
+    // The server found its first migration already applied by Alembic (same checksum) and
+    // applied only the later ones.
     let migrations = Command::new("psql")
         .arg(&database)
-        .args(["-tAc", "SELECT count(*) FROM auth_schema_migrations"])
+        .args([
+            "-tAc",
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM auth_schema_migrations",
+        ])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&migrations.stdout).trim(), "1");
+    assert_eq!(String::from_utf8_lossy(&migrations.stdout).trim(), "1,4");
     let (user_id, token) = sign_up(&server.base, "ada@example.com");
     let (status, body) = post(
         &format!("{}/signin", server.base),
@@ -333,7 +339,7 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
     );
     let (user_id, token) = sign_up(&server.base, "grace@example.com");
     // The backend holds the derived HS256 key, never AUTH_SECRET itself.
-    let key = check(
+    let key = stdout_of(
         Command::new(&binary)
             .arg("verifier-key")
             .env_clear()
@@ -371,7 +377,7 @@ fn fastapi_backend_accepts_the_servers_tokens_and_nothing_else() {
     // Correctly signed with the server's key, but expired an hour ago, not valid for another
     // hour, or not an access token (no `typ: at+jwt`).
     let mint = |exp: i64, nbf: i64, typ: &str| {
-        check(
+        stdout_of(
             Command::new(python())
                 .arg("-c")
                 .arg(
@@ -581,7 +587,7 @@ fn axum_backend_accepts_the_servers_tokens_and_nothing_else() {
     // nbf: a key of our own, published by a stand-in JWKS endpoint, signs a token that is
     // valid except that it is not valid yet; the same token without `nbf` passes.
     let jwks_dir = tempfile::tempdir().unwrap();
-    let minted = check(
+    let minted = stdout_of(
         Command::new(python())
             .arg("-c")
             .arg(

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, Item, Value};
 
-use super::{Answers, AuthConfig, BackendKind, Face, question};
+use super::{Answers, AuthConfig, BackendKind, Face, TakeOver, question};
 
 pub const ANSWERS_FILE: &str = "authgen.toml";
 
@@ -81,6 +81,10 @@ fn entries(config: &AuthConfig) -> Vec<(&'static str, Option<Value>)> {
         ("backend", Some(config.backend.as_str().into())),
         ("backend_dir", backend_dir),
         ("auth_dir", Some(config.auth_dir.as_str().into())),
+        (
+            "take_over",
+            (config.take_over != TakeOver::None).then(|| config.take_over.as_str().into()),
+        ),
         ("base_path", Some(config.base_path.as_str().into())),
         ("port", Some(i64::from(config.port).into())),
         (
@@ -159,6 +163,8 @@ mod tests {
             methods: vec![Method::Email],
             faces: vec![Face::Token],
             better_auth_frontend: None,
+            take_over: TakeOver::None,
+            take_over_dir: None,
             email_verification: EmailVerification::Off,
             algorithm: Algorithm::Eddsa,
             session_validation: SessionValidation::Jwt,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use answers_file::{ANSWERS_FILE, AnswersError, read_answers, render_answers};
 pub use options::{
     Algorithm, BackendKind, DeployTarget, EmailVerification, Face, Method, RecordsMode,
-    SessionValidation,
+    SessionValidation, TakeOver,
 };
 pub use prompt::{InquirePrompter, PromptError, Prompter};
 
@@ -43,6 +43,10 @@ pub struct Answers {
         help_heading = "Answers"
     )]
     pub faces: Option<Vec<Face>>,
+
+    /// Take over an existing Better Auth deployment (its users, sessions and keys), or none.
+    #[arg(long, value_enum, env = "AUTHGEN_TAKE_OVER", help_heading = "Answers")]
+    pub take_over: Option<TakeOver>,
 
     /// Whether users must verify their email address before signing in.
     #[arg(
@@ -139,6 +143,9 @@ pub struct AuthConfig {
     /// The frontend directory whose package.json depends on `better-auth`, when discovery
     /// found one: the reason the Better Auth face is the default.
     pub better_auth_frontend: Option<String>,
+    /// `better-auth`: the server takes over the Better Auth deployment in `take_over_dir`.
+    pub take_over: TakeOver,
+    pub take_over_dir: Option<String>,
     pub email_verification: EmailVerification,
     pub algorithm: Algorithm,
     pub session_validation: SessionValidation,
@@ -166,6 +173,7 @@ impl AuthConfig {
                 .collect::<Vec<_>>()
                 .join(", "),
             "faces" => c.faces_text(),
+            "take_over" => c.take_over_text(),
             "email_verification" => c.email_verification.to_string(),
             "algorithm" => c.algorithm.to_string(),
             "session_validation" => c.session_validation.to_string(),
@@ -182,6 +190,16 @@ impl AuthConfig {
 }
 
 impl AuthConfig {
+    /// The take-over answer as one line, with the Better Auth server's directory.
+    pub fn take_over_text(&self) -> String {
+        match (&self.take_over, &self.take_over_dir) {
+            (TakeOver::BetterAuth, Some(dir)) => {
+                format!("better-auth (the server in {})", display_dir(dir))
+            }
+            (take_over, _) => take_over.to_string(),
+        }
+    }
+
     /// The faces as one line, with the reason when discovery chose the Better Auth face.
     pub fn faces_text(&self) -> String {
         let faces: Vec<&str> = self.faces.iter().map(|f| f.as_str()).collect();
@@ -291,6 +309,13 @@ pub static QUESTIONS: &[Question] = &[
         report: "auth server",
     },
     Question {
+        key: "take_over",
+        flag: "--take-over none|better-auth",
+        label: "take over the Better Auth deployment (--take-over)",
+        comment: "none, or better-auth: take over the Better Auth deployment (users, passwords, sessions, JWKS keys).",
+        report: "take over",
+    },
+    Question {
         key: "base_path",
         flag: "",
         label: "auth endpoints' path prefix",
@@ -376,6 +401,25 @@ pub static QUESTIONS: &[Question] = &[
     },
 ];
 
+/// The sign-in methods a Better Auth server has on.
+fn methods_of(options: &crate::discover::better_auth::BetterAuthOptions) -> Vec<Method> {
+    let mut methods = Vec::new();
+    if options.email_and_password {
+        methods.push(Method::Email);
+    }
+    for provider in &options.social_providers {
+        match provider.as_str() {
+            "google" => methods.push(Method::Google),
+            "github" => methods.push(Method::Github),
+            _ => {}
+        }
+    }
+    if options.plugins.iter().any(|p| p == "magicLink") {
+        methods.push(Method::MagicLink);
+    }
+    methods
+}
+
 /// The row of `key`.
 pub fn question(key: &str) -> &'static Question {
     QUESTIONS
@@ -454,12 +498,50 @@ impl Resolver<'_, '_> {
         let auth_dir = normalize_rel(&auth_dir);
         validate_auth_dir(&auth_dir, backend_dir.as_deref())?;
 
+        let better_auth_server = self
+            .project
+            .auth_server
+            .as_ref()
+            .filter(|server| server.kind == AuthServerKind::BetterAuth)
+            .map(|server| server.dir.clone());
+        // Asked only when there is a Better Auth server to take over; authgen.toml records
+        // the answer unless it is `none`, so a file of answers without it means that.
+        let recorded_without = self.file.take_over.is_none() && *self.file != Answers::default();
+        let take_over = if better_auth_server.is_none()
+            || (recorded_without && self.flags.take_over.is_none())
+        {
+            let given = self.flags.take_over.or(self.file.take_over);
+            self.settled("take_over", given, TakeOver::None)
+        } else {
+            self.answer(
+                question("take_over"),
+                |a| a.take_over,
+                TakeOver::BetterAuth,
+                |p, d| select(p, "Start from", TakeOver::ALL, d),
+            )?
+        };
+        if better_auth_server.is_some() && self.origin_of("take_over") == Some(Origin::Default) {
+            self.set_origin("take_over", Origin::Discovered);
+        }
+        let take_over_dir = better_auth_server.filter(|_| take_over == TakeOver::BetterAuth);
+
+        // What the Better Auth server taken over is configured with: the defaults here.
+        let project = self.project;
+        let taken = project
+            .auth_server
+            .as_ref()
+            .filter(|_| take_over == TakeOver::BetterAuth)
+            .and_then(|server| server.better_auth.as_ref());
+        let taken_methods = taken.map(methods_of).filter(|m| !m.is_empty());
         let methods = self.answer(
             question("methods"),
             |a| a.methods.clone(),
-            vec![Method::Email],
+            taken_methods.clone().unwrap_or_else(|| vec![Method::Email]),
             |p, d| choose_several(p, "Sign-in methods", Method::ALL, d),
         )?;
+        if taken_methods.is_some() {
+            self.discovered("methods");
+        }
         let mut methods = methods;
         methods.sort();
         methods.dedup();
@@ -475,7 +557,7 @@ impl Resolver<'_, '_> {
             .as_ref()
             .filter(|f| f.better_auth)
             .map(|f| f.dir.clone());
-        let default_faces = if better_auth_frontend.is_some() {
+        let default_faces = if better_auth_frontend.is_some() || take_over == TakeOver::BetterAuth {
             vec![Face::Token, Face::BetterAuth]
         } else {
             vec![Face::Token]
@@ -505,11 +587,22 @@ impl Resolver<'_, '_> {
             ));
         }
 
+        if take_over == TakeOver::BetterAuth && !faces.contains(&Face::BetterAuth) {
+            return Err(ConfigureError::Invalid(
+                "--take-over better-auth: the browsers signed in to Better Auth keep their sessions only through Better Auth's API; add it (--faces token,better-auth)".into(),
+            ));
+        }
+
+        let verification_found = taken.is_some_and(|o| o.require_email_verification);
         let email_verification = if methods.contains(&Method::Email) {
             self.answer(
                 question("email_verification"),
                 |a| a.email_verification,
-                EmailVerification::Off,
+                if verification_found {
+                    EmailVerification::Required
+                } else {
+                    EmailVerification::Off
+                },
                 |p, d| select(p, "Email verification", EmailVerification::ALL, d),
             )?
         } else {
@@ -521,12 +614,20 @@ impl Resolver<'_, '_> {
                 EmailVerification::Off,
             )
         };
+        if verification_found {
+            self.discovered("email_verification");
+        }
         let algorithm = self.answer(
             question("algorithm"),
             |a| a.algorithm,
             Algorithm::Eddsa,
             |p, d| select(p, "JWT signing algorithm", Algorithm::ALL, d),
         )?;
+        if take_over == TakeOver::BetterAuth && algorithm != Algorithm::Eddsa {
+            return Err(ConfigureError::Invalid(
+                "--take-over better-auth: Better Auth's tokens are EdDSA-signed and stay valid only through /jwks; use --algorithm eddsa".into(),
+            ));
+        }
         let session_validation = self.answer(
             question("session_validation"),
             |a| a.session_validation,
@@ -552,12 +653,17 @@ impl Resolver<'_, '_> {
             7,
             |p, d| p.number("Session lifetime (days)", *d, 1, 365),
         )?;
-        let default_origins = vec![
-            self.project
-                .frontend
-                .as_ref()
-                .map_or_else(|| "http://localhost:3000".to_owned(), |f| f.origin.clone()),
-        ];
+        let taken_origins = taken
+            .map(|o| o.trusted_origins.clone())
+            .filter(|origins| !origins.is_empty());
+        let default_origins = taken_origins.clone().unwrap_or_else(|| {
+            vec![
+                self.project
+                    .frontend
+                    .as_ref()
+                    .map_or_else(|| "http://localhost:3000".to_owned(), |f| f.origin.clone()),
+            ]
+        });
         let cors_origins = self.answer(
             question("cors_origins"),
             |a| a.cors_origins.clone(),
@@ -575,6 +681,9 @@ impl Resolver<'_, '_> {
                     .collect())
             },
         )?;
+        if taken_origins.is_some() {
+            self.discovered("cors_origins");
+        }
         let cors_origins = validate_origins(cors_origins)?;
         let deploy = self.answer(
             question("deploy"),
@@ -586,8 +695,13 @@ impl Resolver<'_, '_> {
         let base_path = self.settled(
             "base_path",
             self.flags.base_path.clone().or(self.file.base_path.clone()),
-            DEFAULT_BASE_PATH.to_owned(),
+            taken
+                .and_then(|o| o.base_path.clone())
+                .unwrap_or_else(|| DEFAULT_BASE_PATH.to_owned()),
         );
+        if taken.is_some_and(|o| o.base_path.is_some()) {
+            self.discovered("base_path");
+        }
         validate_base_path(&base_path)?;
         let port = self.settled("port", self.flags.port.or(self.file.port), DEFAULT_PORT);
         let records = self.settled(
@@ -609,6 +723,8 @@ impl Resolver<'_, '_> {
                 methods,
                 faces,
                 better_auth_frontend,
+                take_over,
+                take_over_dir,
                 email_verification,
                 algorithm,
                 session_validation,
@@ -648,6 +764,13 @@ impl Resolver<'_, '_> {
         Ok(value)
     }
 
+    /// An answer left at its default took the value discovery found.
+    fn discovered(&mut self, key: &str) {
+        if self.origin_of(key) == Some(Origin::Default) {
+            self.set_origin(key, Origin::Discovered);
+        }
+    }
+
     fn origin_of(&self, key: &str) -> Option<Origin> {
         self.origins
             .iter()
@@ -682,6 +805,7 @@ impl Resolver<'_, '_> {
             "port" => self.flags.port.is_some(),
             "records" => self.flags.records.is_some(),
             "email_verification" => self.flags.email_verification.is_some(),
+            "take_over" => self.flags.take_over.is_some(),
             _ => false,
         }
     }
@@ -832,6 +956,7 @@ macro_rules! help_text {
 help_text!(
     Method,
     Face,
+    TakeOver,
     EmailVerification,
     Algorithm,
     SessionValidation,

@@ -54,6 +54,14 @@ answer_enum! {
 }
 
 answer_enum! {
+    /// What the new auth server starts from.
+    TakeOver {
+        None => "none": "a new auth server with empty tables",
+        BetterAuth => "better-auth": "take over the Better Auth deployment found here: its users, passwords, sessions and signing keys",
+    }
+}
+
+answer_enum! {
     EmailVerification {
         Required => "required": "users verify their address before they can sign in",
         Off => "off": "no verification email",

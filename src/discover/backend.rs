@@ -393,6 +393,7 @@ pub fn find_auth_server(
         return Some(AuthServer {
             dir,
             kind: AuthServerKind::Authgen,
+            better_auth: None,
         });
     }
     let mut candidates: Vec<AuthServer> = Vec::new();
@@ -405,9 +406,12 @@ pub fn find_auth_server(
         };
         // A Next.js app using the better-auth client is a frontend, not an auth server.
         if npm_depends_on(&json, "better-auth") && !npm_depends_on(&json, "next") {
+            let dir = parent(manifest).to_owned();
+            let better_auth = super::better_auth::read_options(inv, &dir, warnings);
             candidates.push(AuthServer {
-                dir: parent(manifest).to_owned(),
+                dir,
                 kind: AuthServerKind::BetterAuth,
+                better_auth,
             });
         }
     }
@@ -419,6 +423,7 @@ pub fn find_auth_server(
             candidates.push(AuthServer {
                 dir: dir.clone(),
                 kind: AuthServerKind::Other,
+                better_auth: None,
             });
         }
     }

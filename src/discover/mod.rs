@@ -5,6 +5,7 @@
 //! files (unreadable, not UTF-8, a FIFO, a symlink loop) become warnings, never failures.
 
 mod backend;
+pub mod better_auth;
 mod env;
 mod git;
 mod inventory;
@@ -140,6 +141,8 @@ pub enum AuthServerKind {
 pub struct AuthServer {
     pub dir: String,
     pub kind: AuthServerKind,
+    /// A Better Auth server's `betterAuth({...})` options, when they could be read.
+    pub better_auth: Option<better_auth::BetterAuthOptions>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,7 @@ use tera::{Context, Tera};
 
 use super::GenerateError;
 use super::templates::Templates;
-use crate::configure::{AuthConfig, BackendKind, EmailVerification, Face, Method};
+use crate::configure::{AuthConfig, BackendKind, EmailVerification, Face, Method, TakeOver};
 use crate::discover::{
     AUTHGEN_REVISION, Backend, BackendFramework, Database, Frontend, GitInfo, MigrationKind,
     Migrations, Project, PythonName, Workspace, join_rel, module_name,
@@ -229,6 +229,20 @@ pub fn build(
     // client.
     ctx.insert("token_face", &config.faces.contains(&Face::Token));
     ctx.insert("better_auth", &config.faces.contains(&Face::BetterAuth));
+    let take_over = config.take_over == TakeOver::BetterAuth;
+    ctx.insert("take_over", &take_over);
+    // The `betterAuth({...})` options of the server taken over, when discovery read them.
+    let taken = project
+        .auth_server
+        .as_ref()
+        .filter(|_| take_over)
+        .and_then(|server| server.better_auth.as_ref());
+    ctx.insert("taken_over", &taken);
+    // Better Auth's own signing keys live in `jwks`: a server taking over keeps its apart.
+    ctx.insert(
+        "keys_table",
+        if take_over { "signing_keys" } else { "jwks" },
+    );
     // The email-link flows: required verification, magic links, and `mail` when either is on
     // (password reset comes with them; the server then sends mail).
     let verification = config.email_verification == EmailVerification::Required;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::configure::{self, BackendKind, Configured, display_dir};
+use crate::configure::{self, BackendKind, Configured, TakeOver, display_dir};
 use crate::discover::{AuthServerKind, DatabaseProvider, MigrationKind, Project};
 use crate::generate::{Action, Applied, Plan, Source};
 use crate::ui::{self, BOLD, DIM, ERR, OK, WARN, paint};
@@ -133,6 +133,11 @@ pub fn facts(out: &mut dyn Write, project: &Project) -> io::Result<()> {
                 "Auth server",
                 &format!("{} ({kind})", display_dir(&a.dir)),
             )?;
+            if let Some(options) = &a.better_auth {
+                for (label, value) in better_auth_lines(options) {
+                    line(out, &none, label, &value)?;
+                }
+            }
         }
         None => line(out, &none, "Auth server", "none yet")?,
     }
@@ -184,6 +189,43 @@ pub fn facts(out: &mut dyn Write, project: &Project) -> io::Result<()> {
     writeln!(out)
 }
 
+/// What the Better Auth server's `betterAuth({...})` says, one line per fact.
+fn better_auth_lines(
+    o: &crate::discover::better_auth::BetterAuthOptions,
+) -> Vec<(&'static str, String)> {
+    let mut methods: Vec<&str> = Vec::new();
+    if o.email_and_password {
+        methods.push(if o.require_email_verification {
+            "email (verified)"
+        } else {
+            "email"
+        });
+    }
+    methods.extend(o.social_providers.iter().map(String::as_str));
+    let mut lines = vec![("  config", o.file.clone())];
+    lines.push((
+        "  methods",
+        if methods.is_empty() {
+            "none".into()
+        } else {
+            methods.join(", ")
+        },
+    ));
+    if !o.plugins.is_empty() {
+        lines.push(("  plugins", o.plugins.join(", ")));
+    }
+    lines.push((
+        "  secret",
+        o.secret_env
+            .clone()
+            .unwrap_or_else(|| "computed at run time (not read)".into()),
+    ));
+    for option in &o.unsupported {
+        lines.push(("  not carried", option.clone()));
+    }
+    lines
+}
+
 pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result<()> {
     let c = &configured.config;
     writeln!(out, "{}", paint(BOLD, "Configuration"))?;
@@ -193,7 +235,7 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
         (kind, None) => kind.to_string(),
     };
     let methods: Vec<&str> = c.methods.iter().map(|m| m.as_str()).collect();
-    let rows: [(&str, String); 13] = [
+    let mut rows: Vec<(&str, String)> = vec![
         ("backend", backend),
         ("auth_dir", display_dir(&c.auth_dir)),
         ("methods", methods.join(", ")),
@@ -208,6 +250,9 @@ pub fn configuration(out: &mut dyn Write, configured: &Configured) -> io::Result
         ("base_path", c.base_path.clone()),
         ("port", c.port.to_string()),
     ];
+    if c.take_over != TakeOver::None {
+        rows.insert(4, ("take_over", c.take_over_text()));
+    }
     for (key, value) in rows {
         let label = configure::question(key).report;
         let origin = configured

@@ -342,6 +342,9 @@ impl Reply {
 pub struct Browser {
     agent: ureq::Agent,
     origin: Option<String>,
+    /// Sent as X-Forwarded-For, as a proxy in front of the server would (its own
+    /// rate-limit bucket on a server with TRUST_PROXY=true).
+    address: Option<String>,
 }
 
 impl Browser {
@@ -349,10 +352,23 @@ impl Browser {
         Browser {
             agent: ureq::AgentBuilder::new().redirects(0).build(),
             origin: origin.map(str::to_owned),
+            address: None,
+        }
+    }
+
+    /// A browser behind a proxy that reports it as `address`.
+    pub fn at(origin: Option<&str>, address: &str) -> Browser {
+        Browser {
+            address: Some(address.to_owned()),
+            ..Browser::new(origin)
         }
     }
 
     fn with_origin(&self, request: ureq::Request) -> ureq::Request {
+        let request = match &self.address {
+            Some(address) => request.set("X-Forwarded-For", address),
+            None => request,
+        };
         match &self.origin {
             Some(origin) => request.set("Origin", origin),
             None => request,
@@ -360,7 +376,10 @@ impl Browser {
     }
 
     pub fn get(&self, url: &str) -> Reply {
-        let request = self.agent.get(url).set("Accept", "text/html");
+        let mut request = self.agent.get(url).set("Accept", "text/html");
+        if let Some(address) = &self.address {
+            request = request.set("X-Forwarded-For", address);
+        }
         Reply::of(url, request.call())
     }
 
@@ -538,4 +557,15 @@ fn fuzz_user(server: &Running, database_url: &str, n: usize, better_auth: bool) 
         headers,
         session_cookie,
     }
+}
+
+/// The standard output of a command that must succeed (its output and errors otherwise).
+pub fn stdout_of(output: std::process::Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

@@ -93,6 +93,7 @@ fn check(ws: &Workspace, out: &mut Vec<Finding>) {
     }
     mismatch(ws, out);
     derived_mismatch(ws, out);
+    take_over_mismatch(ws, out);
     deploy_files(ws, &mut defined, out);
     literals(ws, out);
     fallbacks(ws, out);
@@ -218,6 +219,71 @@ fn derived_mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(ID, &verifier, key.value_span.clone(), format!("AUTH_JWT_KEY is not the key derived from the auth server's AUTH_SECRET ({}): the server signs HS256 tokens with that derived key, so every token fails verification here (401 on every request)", issuer.rel))
                     .help(DERIVED_HELP),
+            );
+        }
+    }
+}
+
+/// A generated server taking over a Better Auth deployment (`take_over = "better-auth"`) whose
+/// env file of the same name as the Better Auth server's disagrees with it: another
+/// database, or no copy of Better Auth's secret (as AUTH_SECRET, AUTH_SECRET_PREVIOUS, or
+/// BETTER_AUTH_SECRET read in AUTH_SECRET's place).
+fn take_over_mismatch(ws: &Workspace, out: &mut Vec<Finding>) {
+    let Some((answers, _)) = facts::answers(ws) else {
+        return;
+    };
+    if answers.take_over != Some(crate::configure::TakeOver::BetterAuth) {
+        return;
+    }
+    let servers = facts::authgen_server_dirs(ws);
+    let in_server = |rel: &str| {
+        servers
+            .iter()
+            .any(|d| d.is_empty() || rel.starts_with(&format!("{d}/")))
+    };
+    let value = |file: &SourceFile, key: &str| {
+        file.env_value(key)
+            .filter(|e| !e.value.is_empty())
+            .map(|e| e.value.clone())
+    };
+    for old in facts::value_env_files(ws) {
+        let Some(old_secret) = value(&old, "BETTER_AUTH_SECRET") else {
+            continue;
+        };
+        if in_server(&old.rel) {
+            continue;
+        }
+        for dir in &servers {
+            let Some(new) = ws.source(&crate::discover::join_rel(dir, old.name())) else {
+                continue;
+            };
+            if let (Some(a), Some(b)) = (value(&old, "DATABASE_URL"), new.env_value("DATABASE_URL"))
+            {
+                if !b.value.is_empty() && a != b.value {
+                    out.push(
+                        Finding::new(ID, &new, b.value_span.clone(), format!("DATABASE_URL is not the database of the Better Auth server this server takes over ({}): the import reads Better Auth's users, sessions and keys from DATABASE_URL", old.rel))
+                            .help("point both at the database Better Auth uses (SETUP.md, \"Switching from Better Auth\")"),
+                    );
+                    continue;
+                }
+            }
+            let secret = value(&new, "AUTH_SECRET");
+            let carried = [
+                secret.clone(),
+                value(&new, "AUTH_SECRET_PREVIOUS"),
+                value(&new, "BETTER_AUTH_SECRET").filter(|_| secret.is_none()),
+            ];
+            if carried.iter().flatten().any(|v| *v == old_secret) {
+                continue;
+            }
+            let span = new
+                .env_value("AUTH_SECRET")
+                .or_else(|| new.env_value("BETTER_AUTH_SECRET"))
+                .map(|e| e.key_span.clone())
+                .unwrap_or(0..0);
+            out.push(
+                Finding::new(ID, &new, span, format!("none of AUTH_SECRET, AUTH_SECRET_PREVIOUS is the BETTER_AUTH_SECRET of the Better Auth server this server takes over ({}): the browsers signed in there are signed out at the switch, and its signing keys cannot be imported", old.rel))
+                    .help("set AUTH_SECRET_PREVIOUS to Better Auth's BETTER_AUTH_SECRET (SETUP.md, \"Switching from Better Auth\")"),
             );
         }
     }
@@ -790,6 +856,62 @@ mod tests {
             ("authgen.toml", toml),
             ("auth-server/.env", &server),
             ("api/.env", &derived),
+        ]);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_take_over_without_better_auths_secret_or_database_is_reported() {
+        let old = "BETTER_AUTH_SECRET=0123456789abcdef0123456789abcdef0123456789abcdef\nDATABASE_URL=postgres://app@db/app\n";
+        let toml = "auth_dir = \"auth-server\"\ntake_over = \"better-auth\"\n";
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("server/.env", old),
+            (
+                "auth-server/.env",
+                "AUTH_SECRET=fedcba9876543210fedcba9876543210fedcba9876543210\nDATABASE_URL=postgres://app@db/app\n",
+            ),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "auth-server/.env");
+        assert!(
+            found[0]
+                .1
+                .starts_with("none of AUTH_SECRET, AUTH_SECRET_PREVIOUS is the BETTER_AUTH_SECRET"),
+            "{found:?}"
+        );
+        let found = messages(&[
+            ("authgen.toml", toml),
+            ("server/.env", old),
+            (
+                "auth-server/.env",
+                "AUTH_SECRET=fedcba9876543210fedcba9876543210fedcba9876543210\nDATABASE_URL=postgres://app@db/other\n",
+            ),
+        ]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.starts_with("DATABASE_URL is not the database"),
+            "{found:?}"
+        );
+        for carried in [
+            "AUTH_SECRET=fedcba9876543210fedcba9876543210fedcba9876543210\nAUTH_SECRET_PREVIOUS=0123456789abcdef0123456789abcdef0123456789abcdef\n",
+            "BETTER_AUTH_SECRET=0123456789abcdef0123456789abcdef0123456789abcdef\n",
+        ] {
+            let found = messages(&[
+                ("authgen.toml", toml),
+                ("server/.env", old),
+                ("auth-server/.env", carried),
+            ]);
+            assert!(found.is_empty(), "{carried}: {found:?}");
+        }
+        // Without a take-over, the two servers' secrets are not each other's business.
+        let found = messages(&[
+            ("authgen.toml", "auth_dir = \"auth-server\"\n"),
+            ("server/.env", old),
+            (
+                "auth-server/.env",
+                "AUTH_SECRET=fedcba9876543210fedcba9876543210fedcba9876543210\n",
+            ),
         ]);
         assert!(found.is_empty(), "{found:?}");
     }
