@@ -3,6 +3,8 @@
 //! options a take-over cannot honour (a custom cookie prefix, renamed tables). What cannot be
 //! read (a value computed at run time) stays `None`, and the configuration asks or defaults.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use tree_sitter::Node;
 
@@ -27,6 +29,8 @@ pub struct BetterAuthOptions {
     /// The variable `secret` is read from (`process.env.X`); Better Auth's default
     /// `BETTER_AUTH_SECRET` when the option is absent.
     pub secret_env: Option<String>,
+    /// Tables renamed with `<model>: { modelName: "..." }` (model → table), for the import.
+    pub tables: BTreeMap<String, String>,
     /// Options the generated server does not reproduce, as `path: value`.
     pub unsupported: Vec<String>,
 }
@@ -118,12 +122,30 @@ fn options_in(file: &SourceFile) -> Option<BetterAuthOptions> {
     }
     for model in ["user", "session", "account", "verification"] {
         if let Some(name) = property_path(file, object, &[model, "modelName"]) {
+            match text(name).filter(|n| is_table_name(n)) {
+                Some(table) => {
+                    options.tables.insert(model.to_owned(), table);
+                }
+                None => options
+                    .unsupported
+                    .push(format!("{model}.modelName: {}", file.node_text(name))),
+            }
+        }
+        if let Some(fields) = property_path(file, object, &[model, "fields"]) {
             options
                 .unsupported
-                .push(format!("{model}.modelName: {}", file.node_text(name)));
+                .push(format!("{model}.fields: {}", file.node_text(fields)));
         }
     }
     Some(options)
+}
+
+/// A plain SQL identifier, safe to quote into the import's statements.
+fn is_table_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
 }
 
 /// `X` of `process.env.X` (or `process.env["X"]`), possibly behind `as string` or `!`.
@@ -178,8 +200,37 @@ mod tests {
                     "http://localhost:3000".into()
                 ],
                 secret_env: Some("AUTH_SIGNING_SECRET".into()),
+                tables: BTreeMap::new(),
                 unsupported: vec!["advanced.cookiePrefix: \"myapp\"".into()],
             }
+        );
+    }
+
+    #[test]
+    fn renamed_tables_are_read_and_renamed_fields_reported() {
+        let options = read(
+            r#"betterAuth({
+              user: { modelName: "users", fields: { emailVerified: "email_verified" } },
+              session: { modelName: "auth_sessions" },
+              account: { modelName: tableName("account") },
+              verification: { modelName: "bad name; drop table x" },
+            })"#,
+        )
+        .unwrap();
+        assert_eq!(
+            options.tables,
+            BTreeMap::from([
+                ("session".to_owned(), "auth_sessions".to_owned()),
+                ("user".to_owned(), "users".to_owned()),
+            ])
+        );
+        assert_eq!(
+            options.unsupported,
+            [
+                "user.fields: { emailVerified: \"email_verified\" }",
+                "account.modelName: tableName(\"account\")",
+                "verification.modelName: \"bad name; drop table x\"",
+            ]
         );
     }
 

@@ -238,6 +238,16 @@ pub fn build(
         .filter(|_| take_over)
         .and_then(|server| server.better_auth.as_ref());
     ctx.insert("taken_over", &taken);
+    // Better Auth's tables as that server names them (its defaults unless renamed).
+    let tables: std::collections::BTreeMap<&str, String> =
+        ["user", "account", "session", "verification", "jwks"]
+            .into_iter()
+            .map(|model| {
+                let renamed = taken.and_then(|o| o.tables.get(model)).cloned();
+                (model, renamed.unwrap_or_else(|| model.to_owned()))
+            })
+            .collect();
+    ctx.insert("better_auth_tables", &tables);
     // Better Auth's own signing keys live in `jwks`: a server taking over keeps its apart.
     ctx.insert(
         "keys_table",
