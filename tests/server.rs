@@ -191,6 +191,26 @@ fn two_replicas(binary: &Path, env: &[(&str, String)]) {
     );
     assert_eq!(status, 401, "the family is revoked for every replica");
 
+    // Signing out on one replica is refused on the other at the very next request.
+    let signed_up = sign_up(
+        &a.base,
+        &format!("signout-{}@example.com", std::process::id()),
+    );
+    let access = signed_up["access_token"].as_str().unwrap();
+    let (status, me) = get(&format!("{}/me", b.base), Some(access));
+    assert_eq!(status, 200, "{me}");
+    let out = ureq::post(&format!("{}/signout", a.base))
+        .set("Authorization", &format!("Bearer {access}"))
+        .send_json(json!({ "refresh_token": signed_up["refresh_token"] }));
+    assert_eq!(answer("/signout", out).0, 204);
+    let (status, me) = get(&format!("{}/me", b.base), Some(access));
+    assert_eq!(status, 401, "signed out on A, still accepted on B: {me}");
+    let (status, _) = post(
+        &format!("{}/refresh", b.base),
+        json!({ "refresh_token": signed_up["refresh_token"] }),
+    );
+    assert_eq!(status, 401, "the refresh token ended with the sign-out");
+
     let email = format!("limited-{}@example.com", std::process::id());
     sign_up(&b.base, &email);
     let wrong = json!({ "email": email, "password": "wrong password" });
